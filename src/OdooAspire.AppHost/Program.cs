@@ -1,0 +1,21 @@
+using OdooAspire;
+using OdooAspire.AppHost.Postgres;
+using OdooAspire.AppHost.Redis;
+using OdooAspire.AppHost.Runtime;
+
+try
+{
+    var builder = DistributedApplication.CreateBuilder(args);
+    var runtime = builder.ChooseRuntime();
+
+    var postgres = builder.AddPostgresWithReplicas(ResourceNames.PostgresPrimary, runtime);
+    var redis = builder.AddSessionStore(ResourceNames.Redis, runtime);
+
+    builder.Build().Run();
+    return 0;
+}
+catch (MissingPrerequisiteException ex)
+{
+    Console.Error.WriteLine($"OdooAspire: {ex.Message}");
+    return 2;
+}

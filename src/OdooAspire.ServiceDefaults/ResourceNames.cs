@@ -1,0 +1,29 @@
+namespace OdooAspire;
+
+/// <summary>
+/// The public names of the resource graph (ARCHITECTURE.md): the dashboard, the tests, the docs
+/// and the deployment manifest all use these. The one place they are spelled.
+/// </summary>
+public static class ResourceNames
+{
+    public const string Gateway = "gateway";
+    public const string ReplicaRouter = "replica-router";
+    public const string PostgresPrimary = "pg-primary";
+    public const string Redis = "redis";
+    public const string Filestore = "filestore";
+
+    public const string PostgresPassword = "postgres-password";
+    public const string PostgresReplicationPassword = "postgres-replication-password";
+    public const string RedisPassword = "redis-password";
+    public const string OdooAdminPassword = "odoo-admin-password";
+    public const string OdooMasterPassword = "odoo-master-password";
+
+    /// <summary>pg-replica-1 … pg-replica-M (1-based, as the dashboard shows them).</summary>
+    public static string PostgresReplica(int ordinal) => $"pg-replica-{ordinal}";
+
+    /// <summary>odoo-1 … odoo-N.</summary>
+    public static string OdooNode(int ordinal) => $"odoo-{ordinal}";
+
+    /// <summary>The replication slot a replica streams from; slot names allow no dashes.</summary>
+    public static string ReplicationSlot(int ordinal) => $"pg_replica_{ordinal}";
+}
