@@ -10,8 +10,8 @@ status=0
 dotnet test OdooAspire.sln --no-build --logger "console;verbosity=normal" 2>&1 | tee "$log" || status=$?
 
 # One closing line in the plain form CI reads: "N passed, N failed".
-passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
-failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+passed=$(awk '/^ +Passed: +[0-9]+$/ {s+=$2} END {print s+0}' "$log")
+failed=$(awk '/^ +Failed: +[0-9]+$/ {s+=$2} END {print s+0}' "$log")
 rm -f "$log"
 echo "tests: $passed passed, $failed failed"
 exit "$status"
