@@ -15,6 +15,7 @@ public sealed partial class ClientSession(
     Socket client, BackendPool pool, CancelRegistry cancels, RouterMetrics metrics, ReplicaRouterOptions options, ILogger logger)
     : IBackendSession
 {
+    private const int MaxDrainBytes = 64 * 1024;
     private static readonly byte[] NotSupported = "N"u8.ToArray();
     private Socket? _server;
     private Backend? _backend;
@@ -331,6 +332,27 @@ public sealed partial class ClientSession(
         {
             using var timeout = new CancellationTokenSource(options.ConnectTimeout);
             await client.SendAsync(ErrorResponse.Fatal(sqlState, message), SocketFlags.None, timeout.Token);
+            client.Shutdown(SocketShutdown.Send);
+
+            // Closing with unread input would reset the connection and could discard the error before the client reads it.
+            var discard = ArrayPool<byte>.Shared.Rent(4096);
+            try
+            {
+                for (var drained = 0; drained < MaxDrainBytes;)
+                {
+                    var read = await client.ReceiveAsync(discard, SocketFlags.None, timeout.Token);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    drained += read;
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(discard);
+            }
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
         {

@@ -95,6 +95,48 @@ public abstract class RouterStack(params string[] args) : IAsyncLifetime
         await App.WaitHealthyAsync(resource, TimeSpan.FromSeconds(90));
     }
 
+    /// <summary>Opens connections through the router until one lands on <paramref name="replica"/>; the others are closed.</summary>
+    public async Task<NpgsqlConnection> OpenOnAsync(string replica)
+    {
+        var port = PortOf(replica);
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            var (connection, landing) = await OpenThroughRouterAsync();
+            if (landing.Port == port)
+            {
+                return connection;
+            }
+
+            await connection.DisposeAsync();
+        }
+
+        throw new InvalidOperationException($"20 connections through the router and none landed on {replica}");
+    }
+
+    /// <summary>Polls until a new connection through the router lands on <paramref name="replica"/>: it is in rotation again.</summary>
+    public Task WaitUntilUsedAsync(string replica, TimeSpan deadline) =>
+        Poll.UntilAsync(
+            async () =>
+            {
+                await using var connection = await OpenOnAsync(replica);
+                return true;
+            },
+            used => used,
+            deadline,
+            $"a connection through the router lands on {replica}");
+
+    /// <summary>The router process's open file descriptors (Linux /proc).</summary>
+    public int RouterDescriptors()
+    {
+        if (!App.ResourceNotifications.TryGetCurrentState(ResourceNames.ReplicaRouter, out var state)
+            || state.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is not { } pid)
+        {
+            throw new InvalidOperationException("the router's process id is not known to the app model");
+        }
+
+        return Directory.GetFiles($"/proc/{Convert.ToInt32(pid)}/fd").Length;
+    }
+
     public static readonly JsonSerializerOptions StatusJson = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 }
 
@@ -106,5 +148,14 @@ public sealed record RouterStatusDocument(string Listen, NoReplicaMode WhenNoRep
 
 public sealed record BackendStatusDocument(string Name, BackendRole Role, BackendState State, EjectionReason? Reason, long? LagBytes, double? LagSeconds, int ActiveConnections, string? LastError);
 
-/// <summary>The default stack: two replicas, fallback to the primary; a short startup timeout for the half-open client test.</summary>
+/// <summary>
+/// The default stack: two replicas, fallback to the primary; a short startup timeout (half-open client test)
+/// and lag limit (paused replica test) so the tests wait seconds, not the production defaults.
+/// </summary>
 public sealed class DefaultRouterStack() : RouterStack("--ReplicaRouter:StartupTimeout=00:00:02", "--ReplicaRouter:MaxLagTime=00:00:02");
+
+[CollectionDefinition(Name)]
+public sealed class DefaultRouterCollection : ICollectionFixture<DefaultRouterStack>
+{
+    public const string Name = "replica router on the default stack";
+}
