@@ -29,6 +29,12 @@ public static class ReplicaRouterBuilderExtensions
                 .WithEnvironment($"{section}__Replicas__{i}", postgres.Replicas[i].Name);
         }
 
+        // Deployed, the router is reached over the environment's private network, not loopback.
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            router.WithEnvironment($"{section}__ListenAddress", "0.0.0.0");
+        }
+
         // Tuning (ReplicaRouter:WhenNoReplica, :MaxLagTime, …) is AppHost configuration, passed through as is.
         foreach (var (key, value) in builder.Configuration.GetSection(section).AsEnumerable(makePathsRelative: true))
         {

@@ -38,8 +38,6 @@ public sealed partial class BackendPool
 
     public LagTracker Lag { get; } = new(TimeSpan.FromMinutes(10));
 
-    public Backend? Primary => Selector.Primary;
-
     /// <summary>Logs a state change and, when a backend is ejected, closes its clients so their pools reconnect elsewhere.</summary>
     public void Apply(Backend backend, BackendTransition? transition)
     {

@@ -22,9 +22,6 @@ public sealed class StartupResponseScanner
     /// <summary>The session's cancel key, once BackendKeyData ('K') has been seen.</summary>
     public CancelKey? Key { get; private set; }
 
-    /// <summary>The type of the first message the backend sent ('R' authentication, 'E' error, …), or 0.</summary>
-    public byte FirstMessageType { get; private set; }
-
     /// <summary>Consumes <paramref name="chunk"/>; returns how many of its bytes belong to the startup response (all of them until ReadyForQuery).</summary>
     public int Feed(ReadOnlySpan<byte> chunk)
     {
@@ -47,11 +44,6 @@ public sealed class StartupResponseScanner
                 if (length < 4)
                 {
                     throw new InvalidDataException($"backend sent a message '{(char)_type}' with invalid length {length}");
-                }
-
-                if (FirstMessageType == 0)
-                {
-                    FirstMessageType = _type;
                 }
 
                 _bodyRemaining = length - 4;

@@ -16,11 +16,11 @@ public sealed partial class ClientSession(
     : IBackendSession
 {
     private const int MaxDrainBytes = 64 * 1024;
+
+    /// <summary>Room for the backend's first answer: an authentication request, or an error worth reading to decide on a retry.</summary>
+    private const int FirstMessageBuffer = 2048;
     private static readonly byte[] NotSupported = "N"u8.ToArray();
     private Socket? _server;
-    private Backend? _backend;
-
-    public Backend? Backend => _backend;
 
     public async Task RunAsync(bool overLimit)
     {
@@ -39,7 +39,7 @@ public sealed partial class ClientSession(
                 return;
             }
 
-            var initial = ArrayPool<byte>.Shared.Rent(options.BufferSize);
+            var initial = ArrayPool<byte>.Shared.Rent(FirstMessageBuffer);
             try
             {
                 var (server, backend, received) = await ConnectAsync(startup, initial);
@@ -155,7 +155,7 @@ public sealed partial class ClientSession(
                 {
                     failure = "closed the connection before answering the startup packet";
                 }
-                else if (IsRetryableError(buffer.AsSpan(0, received)) is { } sqlState)
+                else if (RetryableSqlState(buffer.AsSpan(0, received)) is { } sqlState)
                 {
                     failure = $"refused the session ({sqlState})";
                 }
@@ -193,17 +193,10 @@ public sealed partial class ClientSession(
 
     private async Task RelayAsync(Socket server, Backend backend, byte[] initial, int received)
     {
-        _backend = backend;
         backend.Attach(this);
         var scanner = new StartupResponseScanner();
         try
         {
-            // The ejection may have raced the connect: do not leave a session on a backend nobody will close.
-            if (backend.Health.State == BackendState.Ejected && options.CloseClientsOnEjection)
-            {
-                return;
-            }
-
             scanner.Feed(initial.AsSpan(0, received));
             if (scanner is { Ready: true, Key: { } key })
             {
@@ -305,7 +298,7 @@ public sealed partial class ClientSession(
     }
 
     /// <summary>The SQLSTATE when the backend's first message says it cannot take sessions now (shutting down, starting up).</summary>
-    private static string? IsRetryableError(ReadOnlySpan<byte> first)
+    private static string? RetryableSqlState(ReadOnlySpan<byte> first)
     {
         if (first.Length < 5 || first[0] != (byte)'E')
         {

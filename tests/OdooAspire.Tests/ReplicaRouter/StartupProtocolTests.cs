@@ -125,7 +125,6 @@ public sealed class StartupProtocolTests
             Assert.True(scanner.Ready, $"chunks of {chunkSize}");
             Assert.Equal(response.Length, consumed);
             Assert.Equal(new CancelKey(0x1001, "01020304"), scanner.Key);
-            Assert.Equal((byte)'R', scanner.FirstMessageType);
         }
     }
 
