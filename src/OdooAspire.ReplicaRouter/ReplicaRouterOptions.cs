@@ -50,7 +50,10 @@ public sealed class ReplicaRouterOptions
 
     public NoReplicaMode WhenNoReplica { get; set; } = NoReplicaMode.Primary;
 
-    /// <summary>Close a backend's client connections when it is ejected, so pools reconnect to a healthy one.</summary>
+    /// <summary>
+    /// Close a backend's client connections when it is ejected, so pools reconnect to a healthy one: at once when it is
+    /// unreachable, between transactions when it lags or has the wrong role.
+    /// </summary>
     public bool CloseClientsOnEjection { get; set; } = true;
 
     /// <summary>Time allowed to open a TCP connection to a backend before trying the next one.</summary>

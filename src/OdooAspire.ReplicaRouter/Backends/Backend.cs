@@ -6,7 +6,11 @@ namespace OdooAspire.ReplicaRouter.Backends;
 /// <summary>Anything the router can close when its backend is ejected.</summary>
 public interface IBackendSession
 {
+    /// <summary>Closes the connection now.</summary>
     void Abort(string reason);
+
+    /// <summary>Closes the connection now if it is between transactions, otherwise as soon as it is.</summary>
+    void CloseWhenIdle(string reason);
 }
 
 /// <summary>One PostgreSQL server the router can send clients to: its address, health and traffic.</summary>
@@ -51,13 +55,21 @@ public sealed class Backend(string name, BackendRole role, IPEndPoint endPoint, 
 
     public void CountToClient(int bytes) => Interlocked.Add(ref _bytesToClient, bytes);
 
-    /// <summary>Closes every client connection on this backend; returns how many.</summary>
-    public int AbortSessions(string reason)
+    /// <summary>Closes every client connection on this backend, at once or each at its next idle point; returns how many.</summary>
+    public int CloseSessions(string reason, bool atOnce)
     {
         var count = 0;
         foreach (var session in _sessions.Keys)
         {
-            session.Abort(reason);
+            if (atOnce)
+            {
+                session.Abort(reason);
+            }
+            else
+            {
+                session.CloseWhenIdle(reason);
+            }
+
             count++;
         }
 

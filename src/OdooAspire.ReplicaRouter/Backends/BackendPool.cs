@@ -49,7 +49,10 @@ public sealed partial class BackendPool
         if (transition.To == BackendState.Ejected)
         {
             Ejections?.Invoke(backend, transition.Reason);
-            var closed = _options.CloseClientsOnEjection ? backend.AbortSessions($"{backend.Name} was ejected: {transition.Detail}") : 0;
+            // A dead server's sessions are gone anyway; a lagging one's finish their transaction first, so no read in flight fails.
+            var closed = _options.CloseClientsOnEjection
+                ? backend.CloseSessions($"{backend.Name} was ejected: {transition.Detail}", atOnce: transition.Reason == EjectionReason.Unreachable)
+                : 0;
             LogEjected(backend.Name, transition.Reason, transition.Detail, closed);
         }
         else
@@ -92,7 +95,7 @@ public sealed partial class BackendPool
             ?? throw new InvalidOperationException($"backend host '{host}' does not resolve");
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Backend} ejected ({Reason}): {Detail}; {Closed} client connection(s) closed")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Backend} ejected ({Reason}): {Detail}; closing its {Closed} client connection(s)")]
     private partial void LogEjected(string backend, EjectionReason reason, string detail, int closed);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Backend {Backend} admitted (was {From}): {Detail}")]

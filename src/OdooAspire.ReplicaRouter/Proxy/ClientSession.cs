@@ -22,6 +22,10 @@ public sealed partial class ClientSession(
     private static readonly byte[] NotSupported = "N"u8.ToArray();
     private Socket? _server;
 
+    // True while the last thing relayed was the backend's ReadyForQuery with status idle and the client has sent nothing since.
+    private volatile bool _idle;
+    private volatile bool _closeWhenIdle;
+
     public async Task RunAsync(bool overLimit)
     {
         try
@@ -71,6 +75,15 @@ public sealed partial class ClientSession(
         LogAborted(reason);
         client.Dispose();
         _server?.Dispose();
+    }
+
+    public void CloseWhenIdle(string reason)
+    {
+        _closeWhenIdle = true;
+        if (_idle)
+        {
+            Abort(reason);
+        }
     }
 
     /// <summary>Answers SSL/GSS requests with 'N', forwards a CancelRequest, and returns the StartupMessage; null when the client is done.</summary>
@@ -207,7 +220,13 @@ public sealed partial class ClientSession(
             backend.CountToClient(received);
             var toBackend = PumpAsync(client, server, backend, toBackend: true, startupScanner: null);
             var toClient = PumpAsync(server, client, backend, toBackend: false, scanner.Ready ? null : scanner);
-            await Task.WhenAny(toBackend, toClient);
+            if (await Task.WhenAny(toBackend, toClient) == toBackend)
+            {
+                // The client is done: the backend sees end-of-file and closes, so the other pump ends without an error.
+                ShutdownSend(server);
+                await Task.WhenAny(toClient, Task.Delay(options.ConnectTimeout));
+            }
+
             client.Dispose();
             server.Dispose();
             await Task.WhenAll(toBackend, toClient);
@@ -236,6 +255,16 @@ public sealed partial class ClientSession(
                         return;
                     }
 
+                    if (toBackend)
+                    {
+                        _idle = false;
+                    }
+                    else
+                    {
+                        // Set before the client sees the answer, so its next query cannot be overtaken by this store.
+                        _idle = ReadyForQuery.EndsIdle(buffer.AsSpan(0, read));
+                    }
+
                     if (startupScanner is not null)
                     {
                         startupScanner.Feed(buffer.AsSpan(0, read));
@@ -258,6 +287,11 @@ public sealed partial class ClientSession(
                     else
                     {
                         counted.CountToClient(read);
+                        if (_closeWhenIdle && _idle)
+                        {
+                            Abort($"{counted.Name} was ejected; closed between transactions");
+                            return;
+                        }
                     }
                 }
             }
@@ -269,6 +303,18 @@ public sealed partial class ClientSession(
             {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
+        }
+    }
+
+    private static void ShutdownSend(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already closed: nothing to signal.
         }
     }
 

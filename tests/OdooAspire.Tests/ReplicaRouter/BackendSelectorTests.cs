@@ -91,5 +91,9 @@ public sealed class BackendSelectorTests
         public void Abort(string reason)
         {
         }
+
+        public void CloseWhenIdle(string reason)
+        {
+        }
     }
 }

@@ -87,14 +87,20 @@ public sealed class FailoverTests(DefaultRouterStack stack)
     }
 
     [Fact]
-    public async Task A_replica_whose_replay_is_paused_is_ejected_for_lag_and_readmitted_when_it_resumes()
+    public async Task A_replica_whose_replay_is_paused_is_ejected_for_lag_its_sessions_closed_between_transactions_and_readmitted_when_it_resumes()
     {
         var (paused, other) = (stack.Replicas[0], stack.Replicas[1]);
         var pausedDirect = await stack.App.ConnectionStringAsync(paused);
         var primary = await stack.App.ConnectionStringAsync(ResourceNames.PostgresPrimary);
         var onPaused = await stack.OpenOnAsync(paused);
+        var inTransaction = await stack.OpenOnAsync(paused);
         try
         {
+            await using (var begin = new NpgsqlCommand("BEGIN; SELECT 1", inTransaction))
+            {
+                await begin.ExecuteNonQueryAsync();
+            }
+
             await Sql.ExecuteAsync(pausedDirect, "SELECT pg_wal_replay_pause()");
             await Sql.ExecuteAsync(primary, "CREATE TABLE IF NOT EXISTS router_lag_probe (at timestamptz)");
             await Sql.ExecuteAsync(primary, "INSERT INTO router_lag_probe VALUES (now())");
@@ -105,9 +111,20 @@ public sealed class FailoverTests(DefaultRouterStack stack)
             Assert.Equal(EjectionReason.Lag, ejected.Reason);
             Assert.True(ejected.LagBytes > 0, "an ejection for lag shows the bytes behind");
 
+            // An idle session is closed at once; one inside a transaction finishes it, then is closed.
             await using (var command = new NpgsqlCommand("SELECT 1", onPaused) { CommandTimeout = 10 })
             {
                 await Assert.ThrowsAnyAsync<Exception>(() => command.ExecuteScalarAsync());
+            }
+
+            await using (var commit = new NpgsqlCommand("SELECT count(*) FROM pg_class; COMMIT", inTransaction) { CommandTimeout = 10 })
+            {
+                await commit.ExecuteNonQueryAsync();
+            }
+
+            await using (var after = new NpgsqlCommand("SELECT 1", inTransaction) { CommandTimeout = 10 })
+            {
+                await Assert.ThrowsAnyAsync<Exception>(() => after.ExecuteScalarAsync());
             }
 
             for (var i = 0; i < 4; i++)
@@ -124,6 +141,7 @@ public sealed class FailoverTests(DefaultRouterStack stack)
         finally
         {
             await onPaused.DisposeAsync();
+            await inTransaction.DisposeAsync();
             await Sql.ExecuteAsync(pausedDirect, "SELECT pg_wal_replay_resume()");
         }
     }

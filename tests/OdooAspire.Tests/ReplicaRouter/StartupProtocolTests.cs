@@ -128,6 +128,19 @@ public sealed class StartupProtocolTests
         }
     }
 
+    [Theory]
+    [InlineData('I', true)]
+    [InlineData('T', false)]
+    [InlineData('E', false)]
+    public void A_session_counts_as_idle_only_after_ReadyForQuery_outside_a_transaction(char status, bool idle)
+    {
+        var chunk = Concat(Message('C', "SELECT 1\0"u8.ToArray()), Message('Z', [(byte)status]));
+
+        Assert.Equal(idle, ReadyForQuery.EndsIdle(chunk));
+        Assert.False(ReadyForQuery.EndsIdle(chunk[..^1]));
+        Assert.False(ReadyForQuery.EndsIdle(Message('D', "ZI"u8.ToArray())));
+    }
+
     [Fact]
     public void A_backend_message_with_a_negative_length_is_rejected()
     {
