@@ -224,7 +224,14 @@ public sealed partial class ClientSession(
             {
                 // The client is done: the backend sees end-of-file and closes, so the other pump ends without an error.
                 ShutdownSend(server);
-                await Task.WhenAny(toClient, Task.Delay(options.ConnectTimeout));
+                try
+                {
+                    await toClient.WaitAsync(options.ConnectTimeout);
+                }
+                catch (TimeoutException)
+                {
+                    // The backend did not close after the client left: closing both sockets below ends it.
+                }
             }
 
             client.Dispose();
