@@ -1,6 +1,7 @@
 using OdooAspire;
 using OdooAspire.AppHost.Postgres;
 using OdooAspire.AppHost.Redis;
+using OdooAspire.AppHost.ReplicaRouter;
 using OdooAspire.AppHost.Runtime;
 
 try
@@ -11,6 +12,7 @@ try
 
     var postgres = builder.AddPostgresWithReplicas(ResourceNames.PostgresPrimary, runtime);
     var redis = builder.AddSessionStore(ResourceNames.Redis, runtime);
+    var router = builder.AddReplicaRouter(ResourceNames.ReplicaRouter, postgres);
 
     builder.Build().Run();
     return 0;
