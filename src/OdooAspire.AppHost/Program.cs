@@ -15,9 +15,7 @@ try
     var redis = builder.AddSessionStore(ResourceNames.Redis, runtime);
     var router = builder.AddReplicaRouter(ResourceNames.ReplicaRouter, postgres);
 
-    // Until the replica router lands, Odoo's read-only connections go straight to the first replica.
-    var replicaEndpoint = postgres.Replicas.Count > 0 ? postgres.Replicas[0].Endpoint : postgres.Primary.Endpoint;
-    builder.AddOdooCluster(runtime, postgres, redis, replicaEndpoint);
+    var odoo = builder.AddOdooCluster(runtime, postgres, redis, router.GetEndpoint(ReplicaRouterEndpoints.Postgres));
 
     builder.Build().Run();
     return 0;
