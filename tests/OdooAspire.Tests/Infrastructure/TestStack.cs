@@ -21,7 +21,11 @@ public static class TestStack
     public static async Task<DistributedApplication> StartAsync(params string[] args)
     {
         var builder = await CreateBuilderAsync(["--OdooAspire:Runtime=Processes", .. args]);
-        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        builder.Services.AddLogging(logging => logging
+            .SetMinimumLevel(LogLevel.Warning)
+            // Health checks fail by design until a server is up; tests assert on states, not on these lines.
+            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None)
+            .AddFilter("System.Net.Http.HttpClient", LogLevel.None));
 
         // No dashboard listens under the test builder: an empty endpoint makes ServiceDefaults skip the
         // exporter, so stopping a project is quick instead of waiting on a dead collector.

@@ -62,8 +62,8 @@ public sealed class AppModelTests
             Assert.Equal(primaryBuild.BuildArguments["POSTGRES_IMAGE"], build.BuildArguments["POSTGRES_IMAGE"]);
         }
 
-        Assert.DoesNotContain(builder.Resources.OfType<ContainerResource>().SelectMany(r => r.Annotations.OfType<ContainerMountAnnotation>()),
-            m => m.Type == ContainerMountType.BindMount);
+        var servers = builder.Resources.Where(r => SpineResources.All.Contains(r.Name));
+        Assert.DoesNotContain(servers.SelectMany(r => r.Annotations.OfType<ContainerMountAnnotation>()), m => m.Type == ContainerMountType.BindMount);
 
         var redis = Assert.IsType<RedisResource>(Resource(builder, ResourceNames.Redis));
         var redisArgs = await ModelValues.ArgumentsAsync(redis);

@@ -49,9 +49,8 @@ public sealed class PublishManifestTests
                 Assert.Equal("container.v1", replica.GetProperty("type").GetString());
                 Assert.EndsWith("Dockerfile", replica.GetProperty("build").GetProperty("dockerfile").GetString());
                 Assert.Equal($"pg_replica_{ordinal}", replica.GetProperty("env").GetProperty("REPLICATION_SLOT").GetString());
+                Assert.False(replica.TryGetProperty("bindMounts", out _));
             }
-
-            Assert.DoesNotContain("bindMounts", manifest);
         }
         finally
         {
