@@ -291,7 +291,6 @@ default_pool_size = 40
         """Connect-per-read load from 8 threads; pg-replica-1 is killed 3 s in. Returns per-attempt records."""
         self.wait_both_used(port)
         records, stop = [], threading.Event()
-        kill_at = [None]
         info = self.conninfo(port)
 
         def worker():
@@ -312,16 +311,14 @@ default_pool_size = 40
         for t in threads:
             t.start()
         time.sleep(3)
-        kill_at[0] = time.monotonic()
+        k = time.monotonic()
         self.kill_replica("pg-replica-1")
         time.sleep(self.args.kill_seconds)
         stop.set()
         for t in threads:
             t.join()
         self.replicas["pg-replica-1"] = self.start_replica("pg-replica-1", 1)
-        self.services.append(self.replicas["pg-replica-1"]) if self.replicas["pg-replica-1"] not in self.services else None
         self.wait_caught_up()
-        k = kill_at[0]
         after = [(s - k, d, ok, e) for s, d, ok, e in records if s >= k]
         failed = [r for r in after if not r[2]]
         late = [r for r in failed if r[0] > 1.0]
