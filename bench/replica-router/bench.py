@@ -282,27 +282,15 @@ default_pool_size = 40
         return targets, results
 
     def postmaster(self, service):
-        for name in [n for n in self.ports if n.startswith("pg-")]:
-            pidfile = os.path.join(self.work, name, "postmaster.pid")
-            try:
-                with open(pidfile) as f:
-                    pid = int(f.readline())
-            except (FileNotFoundError, ValueError):
-                continue
-            # The postmaster is a child of setpriv/postgres.sh (service.pid); match by session.
-            try:
-                if os.getsid(pid) == service.pid:
-                    return pid
-            except ProcessLookupError:
-                continue
-        return service.pid
+        """The server's postmaster (its backends are its children); the service itself is the postgres.sh wrapper."""
+        with open(os.path.join(self.work, service.name, "postmaster.pid")) as f:
+            return int(f.readline())
 
     # ---- replica kill -----------------------------------------------------------------------------------
     def kill_under_load(self, label, port):
         """Connect-per-read load from 8 threads; pg-replica-1 is killed 3 s in. Returns per-attempt records."""
         self.wait_both_used(port)
         records, stop = [], threading.Event()
-        kill_at = [None]
         info = self.conninfo(port)
 
         def worker():
@@ -323,16 +311,14 @@ default_pool_size = 40
         for t in threads:
             t.start()
         time.sleep(3)
-        kill_at[0] = time.monotonic()
+        k = time.monotonic()
         self.kill_replica("pg-replica-1")
         time.sleep(self.args.kill_seconds)
         stop.set()
         for t in threads:
             t.join()
         self.replicas["pg-replica-1"] = self.start_replica("pg-replica-1", 1)
-        self.services.append(self.replicas["pg-replica-1"]) if self.replicas["pg-replica-1"] not in self.services else None
         self.wait_caught_up()
-        k = kill_at[0]
         after = [(s - k, d, ok, e) for s, d, ok, e in records if s >= k]
         failed = [r for r in after if not r[2]]
         late = [r for r in failed if r[0] > 1.0]
@@ -391,12 +377,15 @@ def main():
                 print(f"| {name} | {'new per tx (-C)' if mode else 'persistent'} | {tps:.0f} | {tps / direct:.2f} | {lat:.3f} | "
                       f"{proxy:.2f} | {per_k:.3f} | {statistics.mean(r[3] for r in rows):.2f} | {statistics.mean(r[4] for r in rows):.2f} |")
 
+        # libpq prints the killed server's notices itself: run both first, then print the table in one piece.
+        kills = [bench.kill_under_load(label, port)
+                 for label, port in (("replica-router", bench.ports["router"]), ("haproxy (tcp)", bench.ports["haproxy"]))]
         print("\nReplica kill under load (connect + one read + close, "
               f"{args.clients} threads; pg-replica-1 immediate-shutdown 3 s in, {args.kill_seconds} s observed after):")
         print("| through | reads after kill | failed | failed > 1 s after kill | last failure (s after kill) | slowest failed attempt (s) | slowest read after kill (s) |")
         print("|---|---|---|---|---|---|---|")
-        for label, port in (("replica-router", bench.ports["router"]), ("haproxy (tcp)", bench.ports["haproxy"])):
-            s = bench.kill_under_load(label, port)
+        for s in kills:
+            label = s["label"]
             fmt = lambda v: "-" if v is None else f"{v:.2f}"
             print(f"| {label} | {s['reads_after']} | {s['failed_after']} | {s['failed_after_1s']} | {fmt(s['last_failure_s'])} | "
                   f"{fmt(s['slowest_failure_s'])} | {fmt(s['slowest_read_after_s'])} |", flush=True)

@@ -22,7 +22,7 @@ public sealed class ReplicaRouterOptions
     public string ListenAddress { get; set; } = "127.0.0.1";
 
     /// <summary>Port of the PostgreSQL endpoint (the AppHost allocates it).</summary>
-    [Range(1, 65535)]
+    [Range(1, 65535, ErrorMessage = "ReplicaRouter:ListenPort is not set or out of range: the AppHost passes it (ReplicaRouter__ListenPort); set it when running the router by hand")]
     public int ListenPort { get; set; }
 
     /// <summary>Connection-string name of the primary (ConnectionStrings:&lt;name&gt;), the fallback backend.</summary>

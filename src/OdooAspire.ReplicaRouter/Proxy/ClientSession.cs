@@ -269,7 +269,8 @@ public sealed partial class ClientSession(
                     else
                     {
                         // Set before the client sees the answer, so its next query cannot be overtaken by this store.
-                        _idle = ReadyForQuery.EndsIdle(buffer.AsSpan(0, read));
+                        // Not after the startup phase: a client that just connected is about to send its first query.
+                        _idle = startupScanner is null && ReadyForQuery.EndsIdle(buffer.AsSpan(0, read));
                     }
 
                     if (startupScanner is not null)

@@ -48,6 +48,26 @@ public sealed class BadInputTests(DefaultRouterStack stack)
     }
 
     [Fact]
+    public async Task A_cancel_request_for_a_session_the_router_does_not_know_is_dropped_and_reading_goes_on()
+    {
+        using (var socket = await ConnectAsync())
+        {
+            var cancel = new byte[16];
+            BinaryPrimitives.WriteInt32BigEndian(cancel, 16);
+            BinaryPrimitives.WriteInt32BigEndian(cancel.AsSpan(4), 80877102);
+            BinaryPrimitives.WriteInt32BigEndian(cancel.AsSpan(8), 999_999);
+            BinaryPrimitives.WriteInt32BigEndian(cancel.AsSpan(12), 42);
+            await socket.SendAsync(cancel);
+
+            Assert.Empty(await ReadUntilClosedAsync(socket));
+        }
+
+        var (connection, landing) = await stack.OpenThroughRouterAsync();
+        await connection.DisposeAsync();
+        Assert.True(landing.InRecovery);
+    }
+
+    [Fact]
     public async Task After_many_bad_clients_the_router_serves_and_holds_no_more_descriptors_than_before()
     {
         await (await stack.OpenThroughRouterAsync()).Connection.DisposeAsync();

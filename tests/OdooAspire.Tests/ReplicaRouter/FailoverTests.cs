@@ -87,6 +87,78 @@ public sealed class FailoverTests(DefaultRouterStack stack)
     }
 
     [Fact]
+    public async Task Under_read_load_one_replica_killed_and_the_other_paused_no_read_fails_after_a_second()
+    {
+        var (killed, paused) = (stack.Replicas[0], stack.Replicas[1]);
+        var pausedDirect = await stack.App.ConnectionStringAsync(paused);
+        var primary = await stack.App.ConnectionStringAsync(ResourceNames.PostgresPrimary);
+        var routerConnectionString = await stack.RouterConnectionStringAsync();
+        await Sql.ExecuteAsync(primary, "CREATE TABLE IF NOT EXISTS router_lag_probe (at timestamptz)");
+        using var stop = new CancellationTokenSource();
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<(DateTime At, string Error)>();
+        var reads = 0;
+        var readers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await Sql.ScalarAsync<long>(routerConnectionString, "SELECT count(*) FROM pg_class");
+                    Interlocked.Increment(ref reads);
+                }
+                catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
+                {
+                    failures.Enqueue((DateTime.UtcNow, ex.Message));
+                }
+            }
+        })).ToList();
+
+        var stopAsked = DateTime.UtcNow;
+        DateTime killedAt;
+        try
+        {
+            await stack.StopAsync(killed);
+            killedAt = DateTime.UtcNow;
+            await Sql.ExecuteAsync(pausedDirect, "SELECT pg_wal_replay_pause()");
+            await Poll.UntilAsync(
+                async () =>
+                {
+                    await Sql.ExecuteAsync(primary, "INSERT INTO router_lag_probe VALUES (now())");
+                    return await stack.StatusAsync();
+                },
+                status => status.Backends.Single(b => b.Name == killed) is { State: BackendState.Ejected, Reason: EjectionReason.Unreachable }
+                    && status.Backends.Single(b => b.Name == paused) is { State: BackendState.Ejected, Reason: EjectionReason.Lag },
+                TimeSpan.FromSeconds(15),
+                $"{killed} ejected as unreachable and {paused} for lag");
+
+            // Both replicas out: the reads go on against the primary.
+            var (fallback, landing) = await stack.OpenThroughRouterAsync();
+            await fallback.DisposeAsync();
+            Assert.False(landing.InRecovery);
+
+            await Sql.ExecuteAsync(pausedDirect, "SELECT pg_wal_replay_resume()");
+            await stack.StartAsync(killed);
+            await stack.WaitForStatesAsync(new Dictionary<string, BackendState> { [killed] = BackendState.Up, [paused] = BackendState.Up }, TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            await Sql.ExecuteAsync(pausedDirect, "SELECT pg_wal_replay_resume()");
+            await stop.CancelAsync();
+            await Task.WhenAll(readers);
+        }
+
+        var late = failures.Where(f => f.At > killedAt.AddSeconds(1)).ToList();
+        Assert.True(late.Count == 0,
+            $"{late.Count} reads failed more than 1 s after {killed} stopped (stop took {(killedAt - stopAsked).TotalSeconds:0.0} s): "
+            + string.Join("; ", late.Select(f => $"+{(f.At - killedAt).TotalSeconds:0.00} s {f.Error}")));
+        Assert.True(reads > 20, $"only {reads} reads went through");
+        foreach (var replica in stack.Replicas)
+        {
+            await stack.WaitUntilUsedAsync(replica, Readmission);
+        }
+    }
+
+    [Fact]
     public async Task A_replica_whose_replay_is_paused_is_ejected_for_lag_its_sessions_closed_between_transactions_and_readmitted_when_it_resumes()
     {
         var (paused, other) = (stack.Replicas[0], stack.Replicas[1]);
