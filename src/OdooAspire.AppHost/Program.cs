@@ -13,7 +13,7 @@ try
 
     var postgres = builder.AddPostgresWithReplicas(ResourceNames.PostgresPrimary, runtime);
     var redis = builder.AddSessionStore(ResourceNames.Redis, runtime);
-    var router = builder.AddReplicaRouter(ResourceNames.ReplicaRouter, postgres);
+    var router = builder.AddReplicaRouter(ResourceNames.ReplicaRouter, runtime, postgres);
 
     var odoo = builder.AddOdooCluster(runtime, postgres, redis, router.GetEndpoint(ReplicaRouterEndpoints.Postgres));
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using OdooAspire.AppHost.Postgres;
+using OdooAspire.AppHost.Runtime;
 
 namespace OdooAspire.AppHost.ReplicaRouter;
 
@@ -10,7 +11,7 @@ public static class ReplicaRouterBuilderExtensions
     /// Adds the replica router <paramref name="name"/> in front of every replica of <paramref name="postgres"/>,
     /// with its primary as fallback; it waits for the primary only, so it serves even while replicas are down.
     /// </summary>
-    public static IResourceBuilder<ProjectResource> AddReplicaRouter(this IDistributedApplicationBuilder builder, string name, PostgresTopology postgres)
+    public static IResourceBuilder<ProjectResource> AddReplicaRouter(this IDistributedApplicationBuilder builder, string name, RuntimeChoice runtime, PostgresTopology postgres)
     {
         const string section = ReplicaRouterEndpoints.ConfigurationSection;
         var router = builder.AddProject<Projects.OdooAspire_ReplicaRouter>(name)
@@ -29,8 +30,8 @@ public static class ReplicaRouterBuilderExtensions
                 .WithEnvironment($"{section}__Replicas__{i}", postgres.Replicas[i].Name);
         }
 
-        // Deployed, the router is reached over the environment's private network, not loopback.
-        if (builder.ExecutionContext.IsPublishMode)
+        // Deployed, or next to Odoo containers, the router is reached over a container network, not loopback.
+        if (builder.ExecutionContext.IsPublishMode || runtime.IsContainers)
         {
             router.WithEnvironment($"{section}__ListenAddress", "0.0.0.0");
         }
