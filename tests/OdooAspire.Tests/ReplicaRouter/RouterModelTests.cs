@@ -38,6 +38,16 @@ public sealed class RouterModelTests
         Assert.Equal("00:00:03", environment["ReplicaRouter__MaxLagTime"]);
     }
 
+    [Theory]
+    [InlineData("Processes", null)]
+    [InlineData("Containers", "0.0.0.0")]
+    public async Task The_router_listens_on_loopback_unless_Odoo_containers_must_reach_it(string runtime, string? listenAddress)
+    {
+        var environment = await RouterEnvironmentAsync($"--OdooAspire:Runtime={runtime}");
+
+        Assert.Equal(listenAddress, environment.GetValueOrDefault("ReplicaRouter__" + nameof(ReplicaRouterOptions.ListenAddress)) as string);
+    }
+
     [Fact]
     public async Task The_router_waits_for_the_primary_only_and_offers_a_postgres_endpoint_without_a_proxy()
     {
