@@ -122,7 +122,7 @@ public static class OdooClusterExtensions
                 .WithVolume(FilestoreVolume, ContainerDataDir)
                 .WithBindMount(Path.Combine(confRoot, name), ContainerConfDirectory, isReadOnly: true);
         string Conf(string name) => Path.Combine(confRoot, name, "odoo.conf");
-        var template = w.Template(ContainerDataDir, [ContainerAddonsPath]);
+        var template = w.ContainerTemplate(ContainerDataDir, [ContainerAddonsPath]);
 
         var init = Image(ResourceNames.OdooInit)
             .WithEntrypoint("/bin/bash")
@@ -180,6 +180,7 @@ public static class OdooClusterExtensions
         IResourceBuilder<IResourceWithConnectionString> Redis,
         EndpointReference ReplicaEndpoint)
     {
+        /// <summary>The settings every node shares; database addresses as a local process reaches them.</summary>
         public OdooConfTemplate Template(string dataDir, IReadOnlyList<string> addonsPath) => new()
         {
             DbHost = ReferenceExpression.Create($"{Postgres.Primary.Endpoint.Property(EndpointProperty.Host)}"),
@@ -192,6 +193,35 @@ public static class OdooClusterExtensions
             DataDir = dataDir,
             AddonsPath = addonsPath,
         };
+
+        /// <summary>
+        /// The same settings as a container reaches its peers: another container by its resource name and
+        /// container port on the shared network, a project on the host through host.docker.internal.
+        /// </summary>
+        public OdooConfTemplate ContainerTemplate(string dataDir, IReadOnlyList<string> addonsPath)
+        {
+            var (dbHost, dbPort) = ContainerAddress(Postgres.Primary.Endpoint);
+            var (replicaHost, replicaPort) = ContainerAddress(ReplicaEndpoint);
+            return Template(dataDir, addonsPath) with
+            {
+                DbHost = dbHost,
+                DbPort = dbPort,
+                DbReplicaHost = replicaHost,
+                DbReplicaPort = replicaPort,
+            };
+        }
+
+        private static (ReferenceExpression Host, ReferenceExpression Port) ContainerAddress(EndpointReference endpoint)
+        {
+            if (endpoint.Resource is ContainerResource container)
+            {
+                var targetPort = endpoint.EndpointAnnotation.TargetPort
+                    ?? throw new InvalidOperationException($"{container.Name}'s {endpoint.EndpointName} endpoint has no container port");
+                return (ReferenceExpression.Create($"{container.Name}"), ReferenceExpression.Create($"{targetPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+            }
+
+            return (ReferenceExpression.Create($"host.docker.internal"), ReferenceExpression.Create($"{endpoint.Property(EndpointProperty.Port)}"));
+        }
 
         /// <summary>A process listens on loopback only, on the ports Aspire allocated to its endpoints.</summary>
         public OdooConfTemplate ProcessTemplate(IResourceWithEndpoints node, string dataDir, IReadOnlyList<string> addonsPath) =>
