@@ -83,6 +83,7 @@ public static class OdooClusterExtensions
         var run = w.Builder.RunDirectory();
         var filestore = Path.Combine(run, ResourceNames.Filestore);
         string[] addonsPath = [.. source.AddonsPath, Path.Combine(w.Builder.AppHostDirectory, NodeFolder, "addons")];
+        var runScript = Path.Combine(w.Builder.AppHostDirectory, NodeFolder, "run.sh");
         var initConf = ConfPath(run, ResourceNames.OdooInit);
         var init = w.Builder.AddExecutable(ResourceNames.OdooInit, "/bin/bash", source.Root)
             .WithArgs(Path.Combine(w.Builder.AppHostDirectory, NodeFolder, "init.sh"), OdooSource.Python, source.OdooBin)
@@ -95,7 +96,7 @@ public static class OdooClusterExtensions
         {
             var name = ResourceNames.OdooNode(ordinal);
             var conf = ConfPath(run, name);
-            var node = w.Builder.AddExecutable(name, OdooSource.Python, source.Root, source.OdooBin, OdooInitContract.ConfigOption + conf)
+            var node = w.Builder.AddExecutable(name, "/bin/bash", source.Root, runScript, OdooSource.Python, source.OdooBin, OdooInitContract.ConfigOption + conf)
                 .WithHttpEndpoint(name: OdooCluster.HttpEndpointName, isProxied: false)
                 .WithHttpEndpoint(name: OdooCluster.GeventEndpointName, isProxied: false)
                 .WithIconName("Server");
@@ -244,6 +245,8 @@ public static class OdooClusterExtensions
                 .WithReferenceRelationship(Postgres.Primary.Resource.Resource)
                 .WithReferenceRelationship(Redis.Resource)
                 .WaitFor(Redis)
+                // Odoo falls back to the primary for 20 minutes when its first replica connection fails.
+                .WaitFor(Builder.CreateResourceBuilder(ReplicaEndpoint.Resource))
                 .WaitForCompletion(init);
             return new(Builder.CreateResourceBuilder<IResourceWithEndpoints>(node.Resource));
         }
