@@ -11,11 +11,37 @@ public sealed class OdooPrerequisiteTests
     {
         var missing = Path.Combine(Path.GetTempPath(), $"no-odoo-{Guid.NewGuid():N}");
 
-        var error = Assert.Throws<MissingPrerequisiteException>(() => OdooSource.Locate(missing, checkPython: false));
+        var error = Assert.Throws<MissingPrerequisiteException>(() => OdooSource.Locate(missing, python: null));
 
         Assert.Contains(OdooSettings.SourcePathKey, error.Message);
         Assert.Contains("Odoo 18", error.Message);
         Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void A_missing_Python_module_is_one_line_naming_the_Debian_package()
+    {
+        var tree = Directory.CreateTempSubdirectory("odoo-tree-");
+        try
+        {
+            File.WriteAllText(Path.Combine(tree.FullName, "odoo-bin"), "");
+            Directory.CreateDirectory(Path.Combine(tree.FullName, "addons", "web"));
+            // An interpreter that finds every module but gevent and redis.
+            var python = Path.Combine(tree.FullName, "python3");
+            File.WriteAllText(python, "#!/bin/sh\necho gevent redis\n");
+            File.SetUnixFileMode(python, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+            var error = Assert.Throws<MissingPrerequisiteException>(() => OdooSource.Locate(tree.FullName, python));
+
+            Assert.Contains("gevent, redis", error.Message);
+            Assert.EndsWith("apt-get install python3-gevent python3-redis", error.Message);
+            Assert.DoesNotContain('\n', error.Message);
+        }
+        finally
+        {
+            tree.Delete(recursive: true);
+        }
     }
 
     [Theory]
