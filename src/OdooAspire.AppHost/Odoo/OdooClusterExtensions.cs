@@ -196,32 +196,32 @@ public static class OdooClusterExtensions
         };
 
         /// <summary>
-        /// The same settings as a container reaches its peers: another container by its resource name and
-        /// container port on the shared network, a project on the host through host.docker.internal.
+        /// The same settings as a container reaches its peers: another container by its resource name and container
+        /// port on the shared network; anything else (a project on the host) as Aspire resolves it for the node.
         /// </summary>
         public OdooConfTemplate ContainerTemplate(string dataDir, IReadOnlyList<string> addonsPath)
         {
-            var (dbHost, dbPort) = ContainerAddress(Postgres.Primary.Endpoint);
-            var (replicaHost, replicaPort) = ContainerAddress(ReplicaEndpoint);
-            return Template(dataDir, addonsPath) with
+            var template = Template(dataDir, addonsPath);
+            if (Postgres.Primary.Endpoint.Resource is ContainerResource)
             {
-                DbHost = dbHost,
-                DbPort = dbPort,
-                DbReplicaHost = replicaHost,
-                DbReplicaPort = replicaPort,
-            };
-        }
-
-        private static (ReferenceExpression Host, ReferenceExpression Port) ContainerAddress(EndpointReference endpoint)
-        {
-            if (endpoint.Resource is ContainerResource container)
-            {
-                var targetPort = endpoint.EndpointAnnotation.TargetPort
-                    ?? throw new InvalidOperationException($"{container.Name}'s {endpoint.EndpointName} endpoint has no container port");
-                return (ReferenceExpression.Create($"{container.Name}"), ReferenceExpression.Create($"{targetPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+                template = template with { DbHost = ContainerHost(Postgres.Primary.Endpoint), DbPort = ContainerPort(Postgres.Primary.Endpoint) };
             }
 
-            return (ReferenceExpression.Create($"host.docker.internal"), ReferenceExpression.Create($"{endpoint.Property(EndpointProperty.Port)}"));
+            if (ReplicaEndpoint.Resource is ContainerResource)
+            {
+                template = template with { DbReplicaHost = ContainerHost(ReplicaEndpoint), DbReplicaPort = ContainerPort(ReplicaEndpoint) };
+            }
+
+            return template;
+        }
+
+        private static ReferenceExpression ContainerHost(EndpointReference endpoint) => ReferenceExpression.Create($"{endpoint.Resource.Name}");
+
+        private static ReferenceExpression ContainerPort(EndpointReference endpoint)
+        {
+            var port = endpoint.EndpointAnnotation.TargetPort
+                ?? throw new InvalidOperationException($"{endpoint.Resource.Name}'s {endpoint.EndpointName} endpoint has no container port");
+            return ReferenceExpression.Create($"{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         }
 
         /// <summary>A process listens on loopback only, on the ports Aspire allocated to its endpoints.</summary>
@@ -244,9 +244,10 @@ public static class OdooClusterExtensions
                 .WithHttpHealthCheck(OdooCluster.HealthPath, endpointName: OdooCluster.HttpEndpointName)
                 .WithReferenceRelationship(Postgres.Primary.Resource.Resource)
                 .WithReferenceRelationship(Redis.Resource)
+                .WithReferenceRelationship(ReplicaEndpoint.Resource)
                 .WaitFor(Redis)
-                // Odoo falls back to the primary for 20 minutes when its first replica connection fails.
-                .WaitFor(Builder.CreateResourceBuilder(ReplicaEndpoint.Resource))
+                // A node that opens its read-only pool before the replica endpoint listens falls back to the primary for 20 minutes.
+                .WaitFor(Builder.CreateResourceBuilder<IResource>(ReplicaEndpoint.Resource))
                 .WaitForCompletion(init);
             return new(Builder.CreateResourceBuilder<IResourceWithEndpoints>(node.Resource));
         }

@@ -10,12 +10,28 @@ namespace OdooAspire.Tests.Odoo;
 /// </summary>
 public sealed class ContainerOdooConfTests : IAsyncLifetime
 {
+    private const string ContainerHostAlias = "host.docker.internal";
+
     private IDistributedApplicationTestingBuilder _builder = null!;
 
-    public async Task InitializeAsync() =>
+    public async Task InitializeAsync()
+    {
         _builder = await TestStack.CreateBuilderAsync(
             "--OdooAspire:Runtime=Containers", "--Odoo:Workers=4", "--Odoo:CronThreads=3", "--Odoo:Database=erp",
             "--Parameters:odoo-db-password=dbsecret", "--Parameters:odoo-master-password=mastersecret", "--Parameters:odoo-admin-password=adminsecret");
+
+        // Projects run on the host in both runtimes: give their endpoints what a run would allocate, on the host
+        // and as containers reach them.
+        var port = 41000;
+        foreach (var endpoint in _builder.Resources.OfType<ProjectResource>().SelectMany(p => p.Annotations.OfType<EndpointAnnotation>()))
+        {
+            endpoint.AllocatedEndpoint ??= new AllocatedEndpoint(endpoint, "localhost", port);
+            endpoint.AllAllocatedEndpoints.AddOrUpdateAllocatedEndpoint(
+                KnownNetworkIdentifiers.DefaultAspireContainerNetwork,
+                new AllocatedEndpoint(endpoint, ContainerHostAlias, port, EndpointBindingMode.SingleAddress, null, KnownNetworkIdentifiers.DefaultAspireContainerNetwork));
+            port++;
+        }
+    }
 
     public async Task DisposeAsync() => await _builder.DisposeAsync();
 
@@ -41,10 +57,16 @@ public sealed class ContainerOdooConfTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Db_replica_host_and_db_replica_port_are_set_explicitly()
+    public async Task Db_replica_host_and_db_replica_port_are_set_explicitly_to_the_replica_path()
     {
         var conf = await ConfAsync(ResourceNames.OdooNode(3));
-        Assert.Equal((ResourceNames.PostgresReplica(1), 5432), (conf.DbReplicaHost, conf.DbReplicaPort));
+
+        // The replica router on the host when the model has one, otherwise the first replica on the container network.
+        var router = _builder.Resources.OfType<ProjectResource>().SingleOrDefault(r => r.Name == ResourceNames.ReplicaRouter);
+        var expected = router is null
+            ? (ResourceNames.PostgresReplica(1), 5432)
+            : (ContainerHostAlias, router.Annotations.OfType<EndpointAnnotation>().Single(e => e.UriScheme == "tcp").AllocatedEndpoint!.Port);
+        Assert.Equal(expected, (conf.DbReplicaHost, conf.DbReplicaPort));
     }
 
     [Fact]
