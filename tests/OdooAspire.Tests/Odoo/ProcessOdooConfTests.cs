@@ -40,7 +40,12 @@ public sealed class ProcessOdooConfTests(OdooStackFixture stack)
     [Fact]
     public void Db_replica_host_and_db_replica_port_are_set_explicitly_to_the_replica_path()
     {
-        var replica = stack.App.GetEndpoint(ResourceNames.PostgresReplica(1), "tcp");
+        // The replica router when the model has one, otherwise the first replica.
+        var router = stack.App.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .OfType<ProjectResource>().SingleOrDefault(r => r.Name == ResourceNames.ReplicaRouter);
+        var replica = router is null
+            ? stack.App.GetEndpoint(ResourceNames.PostgresReplica(1), "tcp")
+            : stack.App.GetEndpoint(router.Name, router.Annotations.OfType<EndpointAnnotation>().Single(e => e.UriScheme == "tcp").Name);
         Assert.All(OdooStackFixture.Nodes.Select(Conf), conf => Assert.Equal((replica.Host, replica.Port), (conf.DbReplicaHost, conf.DbReplicaPort)));
         Assert.Contains("db_replica_port = ", File.ReadAllText(ConfPath(OdooStackFixture.Nodes[0])));
     }
