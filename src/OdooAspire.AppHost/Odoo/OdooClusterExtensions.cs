@@ -129,7 +129,7 @@ public static class OdooClusterExtensions
             .WithEntrypoint("/bin/bash")
             .WithArgs(ContainerInitScript, "odoo")
             .WithInitEnvironment(w, $"{ContainerConfDirectory}/odoo.conf")
-            .WithOdooConf(template, Conf(ResourceNames.OdooInit))
+            .WithOdooConf(template, Conf(ResourceNames.OdooInit), mountedIntoContainer: true)
             .WaitFor(w.Postgres.Primary.Resource);
 
         var nodes = Enumerable.Range(1, w.Settings.Nodes).Select(ordinal =>
@@ -143,7 +143,7 @@ public static class OdooClusterExtensions
                 HttpPort = ReferenceExpression.Create($"{OdooCluster.ContainerHttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}"),
                 GeventPort = ReferenceExpression.Create($"{OdooCluster.ContainerGeventPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}"),
             };
-            return w.Node(node, Conf(name), nodeTemplate, init);
+            return w.Node(node, Conf(name), nodeTemplate, init, mountedIntoContainer: true);
         }).ToList();
 
         return new(w.Builder.CreateResourceBuilder<IResource>(init.Resource), nodes);
@@ -234,13 +234,13 @@ public static class OdooClusterExtensions
             };
 
         /// <summary>Wires a node to the store, the database and odoo-init, and gives it its conf and health check.</summary>
-        public OdooNode Node<T>(IResourceBuilder<T> node, string confPath, OdooConfTemplate template, IResourceBuilder<IResource> init)
+        public OdooNode Node<T>(IResourceBuilder<T> node, string confPath, OdooConfTemplate template, IResourceBuilder<IResource> init, bool mountedIntoContainer = false)
             where T : IResourceWithEnvironment, IResourceWithEndpoints, IResourceWithWaitSupport
         {
             node.WithEnvironment(SessionStoreContract.UrlVariable, RedisUrl(Redis.Resource))
                 .WithEnvironment(SessionStoreContract.KeyPrefixVariable, SessionStoreContract.DefaultKeyPrefix)
                 .WithEnvironment(SessionStoreContract.LifetimeVariable, SessionStoreContract.DefaultLifetimeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))
-                .WithOdooConf(template, confPath)
+                .WithOdooConf(template, confPath, mountedIntoContainer)
                 .WithHttpHealthCheck(OdooCluster.HealthPath, endpointName: OdooCluster.HttpEndpointName)
                 .WithReferenceRelationship(Postgres.Primary.Resource.Resource)
                 .WithReferenceRelationship(Redis.Resource)

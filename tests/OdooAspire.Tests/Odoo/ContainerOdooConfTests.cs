@@ -145,6 +145,22 @@ public sealed class ContainerOdooConfTests : IAsyncLifetime
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task The_conf_is_mounted_read_only_at_etc_odoo_readable_by_the_containers_user_from_a_private_folder()
+    {
+        var node = _builder.Resources.OfType<ContainerResource>().Single(r => r.Name == ResourceNames.OdooNode(1));
+        var mount = node.Annotations.OfType<ContainerMountAnnotation>().Single(m => m.Target == "/etc/odoo");
+        Assert.True(mount.IsReadOnly);
+        var path = node.Annotations.OfType<OdooConfAnnotation>().Single().Path;
+        Assert.Equal(mount.Source, Path.GetDirectoryName(path));
+
+        await OdooConfFiles.WriteAsync(path, await ConfAsync(node.Name), mountedIntoContainer: true, CancellationToken.None);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(path));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(mount.Source)!));
+    }
+
+    [Fact]
     public void Every_node_waits_for_odoo_init_to_complete()
     {
         foreach (var ordinal in new[] { 1, 2, 3 })
