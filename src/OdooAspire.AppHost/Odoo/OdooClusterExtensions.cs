@@ -83,6 +83,7 @@ public static class OdooClusterExtensions
         var run = w.Builder.RunDirectory();
         var filestore = Path.Combine(run, ResourceNames.Filestore);
         string[] addonsPath = [.. source.AddonsPath, Path.Combine(w.Builder.AppHostDirectory, NodeFolder, "addons")];
+        var runScript = Path.Combine(w.Builder.AppHostDirectory, NodeFolder, "run.sh");
         var initConf = ConfPath(run, ResourceNames.OdooInit);
         var init = w.Builder.AddExecutable(ResourceNames.OdooInit, "/bin/bash", source.Root)
             .WithArgs(Path.Combine(w.Builder.AppHostDirectory, NodeFolder, "init.sh"), OdooSource.Python, source.OdooBin)
@@ -95,7 +96,7 @@ public static class OdooClusterExtensions
         {
             var name = ResourceNames.OdooNode(ordinal);
             var conf = ConfPath(run, name);
-            var node = w.Builder.AddExecutable(name, OdooSource.Python, source.Root, source.OdooBin, OdooInitContract.ConfigOption + conf)
+            var node = w.Builder.AddExecutable(name, "/bin/bash", source.Root, runScript, OdooSource.Python, source.OdooBin, OdooInitContract.ConfigOption + conf)
                 .WithHttpEndpoint(name: OdooCluster.HttpEndpointName, isProxied: false)
                 .WithHttpEndpoint(name: OdooCluster.GeventEndpointName, isProxied: false)
                 .WithIconName("Server");
@@ -122,13 +123,13 @@ public static class OdooClusterExtensions
                 .WithVolume(FilestoreVolume, ContainerDataDir)
                 .WithBindMount(Path.Combine(confRoot, name), ContainerConfDirectory, isReadOnly: true);
         string Conf(string name) => Path.Combine(confRoot, name, "odoo.conf");
-        var template = w.Template(ContainerDataDir, [ContainerAddonsPath]);
+        var template = w.ContainerTemplate(ContainerDataDir, [ContainerAddonsPath]);
 
         var init = Image(ResourceNames.OdooInit)
             .WithEntrypoint("/bin/bash")
             .WithArgs(ContainerInitScript, "odoo")
             .WithInitEnvironment(w, $"{ContainerConfDirectory}/odoo.conf")
-            .WithOdooConf(template, Conf(ResourceNames.OdooInit))
+            .WithOdooConf(template, Conf(ResourceNames.OdooInit), mountedIntoContainer: true)
             .WaitFor(w.Postgres.Primary.Resource);
 
         var nodes = Enumerable.Range(1, w.Settings.Nodes).Select(ordinal =>
@@ -142,7 +143,7 @@ public static class OdooClusterExtensions
                 HttpPort = ReferenceExpression.Create($"{OdooCluster.ContainerHttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}"),
                 GeventPort = ReferenceExpression.Create($"{OdooCluster.ContainerGeventPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}"),
             };
-            return w.Node(node, Conf(name), nodeTemplate, init);
+            return w.Node(node, Conf(name), nodeTemplate, init, mountedIntoContainer: true);
         }).ToList();
 
         return new(w.Builder.CreateResourceBuilder<IResource>(init.Resource), nodes);
@@ -180,6 +181,7 @@ public static class OdooClusterExtensions
         IResourceBuilder<IResourceWithConnectionString> Redis,
         EndpointReference ReplicaEndpoint)
     {
+        /// <summary>The settings every node shares; database addresses as a local process reaches them.</summary>
         public OdooConfTemplate Template(string dataDir, IReadOnlyList<string> addonsPath) => new()
         {
             DbHost = ReferenceExpression.Create($"{Postgres.Primary.Endpoint.Property(EndpointProperty.Host)}"),
@@ -193,6 +195,35 @@ public static class OdooClusterExtensions
             AddonsPath = addonsPath,
         };
 
+        /// <summary>
+        /// The same settings as a container reaches its peers: another container by its resource name and container
+        /// port on the shared network; anything else (a project on the host) as Aspire resolves it for the node.
+        /// </summary>
+        public OdooConfTemplate ContainerTemplate(string dataDir, IReadOnlyList<string> addonsPath)
+        {
+            var template = Template(dataDir, addonsPath);
+            if (Postgres.Primary.Endpoint.Resource is ContainerResource)
+            {
+                template = template with { DbHost = ContainerHost(Postgres.Primary.Endpoint), DbPort = ContainerPort(Postgres.Primary.Endpoint) };
+            }
+
+            if (ReplicaEndpoint.Resource is ContainerResource)
+            {
+                template = template with { DbReplicaHost = ContainerHost(ReplicaEndpoint), DbReplicaPort = ContainerPort(ReplicaEndpoint) };
+            }
+
+            return template;
+        }
+
+        private static ReferenceExpression ContainerHost(EndpointReference endpoint) => ReferenceExpression.Create($"{endpoint.Resource.Name}");
+
+        private static ReferenceExpression ContainerPort(EndpointReference endpoint)
+        {
+            var port = endpoint.EndpointAnnotation.TargetPort
+                ?? throw new InvalidOperationException($"{endpoint.Resource.Name}'s {endpoint.EndpointName} endpoint has no container port");
+            return ReferenceExpression.Create($"{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        }
+
         /// <summary>A process listens on loopback only, on the ports Aspire allocated to its endpoints.</summary>
         public OdooConfTemplate ProcessTemplate(IResourceWithEndpoints node, string dataDir, IReadOnlyList<string> addonsPath) =>
             Template(dataDir, addonsPath) with
@@ -203,13 +234,13 @@ public static class OdooClusterExtensions
             };
 
         /// <summary>Wires a node to the store, the database and odoo-init, and gives it its conf and health check.</summary>
-        public OdooNode Node<T>(IResourceBuilder<T> node, string confPath, OdooConfTemplate template, IResourceBuilder<IResource> init)
+        public OdooNode Node<T>(IResourceBuilder<T> node, string confPath, OdooConfTemplate template, IResourceBuilder<IResource> init, bool mountedIntoContainer = false)
             where T : IResourceWithEnvironment, IResourceWithEndpoints, IResourceWithWaitSupport
         {
             node.WithEnvironment(SessionStoreContract.UrlVariable, RedisUrl(Redis.Resource))
                 .WithEnvironment(SessionStoreContract.KeyPrefixVariable, SessionStoreContract.DefaultKeyPrefix)
                 .WithEnvironment(SessionStoreContract.LifetimeVariable, SessionStoreContract.DefaultLifetimeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))
-                .WithOdooConf(template, confPath)
+                .WithOdooConf(template, confPath, mountedIntoContainer)
                 .WithHttpHealthCheck(OdooCluster.HealthPath, endpointName: OdooCluster.HttpEndpointName)
                 .WithReferenceRelationship(Postgres.Primary.Resource.Resource)
                 .WithReferenceRelationship(Redis.Resource)

@@ -1,8 +1,4 @@
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.DependencyInjection;
 using System.Globalization;
-using OdooAspire.AppHost.Runtime;
-
 using OdooAspire.Odoo;
 
 namespace OdooAspire.AppHost.Odoo;
@@ -58,57 +54,5 @@ public sealed record OdooConfTemplate
             HttpPort = HttpPort is null ? null : await Port(HttpPort).ConfigureAwait(false),
             GeventPort = GeventPort is null ? null : await Port(GeventPort).ConfigureAwait(false),
         };
-    }
-}
-
-/// <summary>
-/// Marks a resource whose odoo.conf is rendered at <see cref="Path"/> (on this machine) each time it starts.
-/// </summary>
-public sealed class OdooConfAnnotation(OdooConfTemplate template, string path) : IResourceAnnotation
-{
-    public OdooConfTemplate Template { get; } = template;
-
-    public string Path { get; } = path;
-}
-
-/// <summary>Renders odoo.conf for every Odoo resource just before it starts.</summary>
-public static class OdooConfFiles
-{
-    /// <summary>Attaches <paramref name="template"/> to the resource and writes its conf to <paramref name="path"/> at every start.</summary>
-    public static IResourceBuilder<T> WithOdooConf<T>(this IResourceBuilder<T> resource, OdooConfTemplate template, string path) where T : IResource
-    {
-        resource.WithAnnotation(new OdooConfAnnotation(template, path));
-        resource.ApplicationBuilder.Eventing.Subscribe<BeforeResourceStartedEvent>(resource.Resource, async (e, cancellationToken) =>
-        {
-            var executionContext = e.Services.GetRequiredService<DistributedApplicationExecutionContext>();
-            try
-            {
-                var conf = await template.ResolveAsync(e.Resource, executionContext, cancellationToken).ConfigureAwait(false);
-                await WriteAsync(path, conf, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is InvalidOperationException or IOException or FormatException or UnauthorizedAccessException)
-            {
-                // Shown in the resource's own log on the dashboard, where whoever sees it fail will look.
-                e.Services.GetRequiredService<ResourceLoggerService>().GetLogger(e.Resource)
-                    .LogError("Could not render {Path}: {Reason}", path, ex.Message);
-                throw;
-            }
-        });
-        return resource;
-    }
-
-    /// <summary>Writes the conf readable by its owner only: it holds the database and master passwords.</summary>
-    public static async Task WriteAsync(string path, OdooConf conf, CancellationToken cancellationToken)
-    {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        await using var file = new FileStream(path, options);
-        await using var writer = new StreamWriter(file);
-        await writer.WriteAsync(conf.Render().AsMemory(), cancellationToken).ConfigureAwait(false);
     }
 }

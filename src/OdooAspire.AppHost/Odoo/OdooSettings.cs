@@ -51,7 +51,7 @@ public sealed record OdooSettings(int Nodes, string Image, string? SourcePath, i
 
         if (!System.Text.RegularExpressions.Regex.IsMatch(settings.Database, "^[a-z][a-z0-9_]*$"))
         {
-            throw new MissingPrerequisiteException($"{DatabaseKey}='{settings.Database}': use lower-case letters, digits and '_', starting with a letter");
+            throw new MissingPrerequisiteException($"{DatabaseKey}={settings.Database}: use lower-case letters, digits and '_', starting with a letter");
         }
 
         return settings;

@@ -37,7 +37,10 @@ public sealed record OdooSource(string Root)
     public IReadOnlyList<string> AddonsPath => [Path.Combine(Root, "odoo", "addons"), Path.Combine(Root, "addons")];
 
     /// <summary>The tree at <paramref name="path"/>; when the app will run, also checks Python and its modules.</summary>
-    public static OdooSource Locate(string path, bool checkPython)
+    public static OdooSource Locate(string path, bool checkPython) => Locate(path, checkPython ? Python : null);
+
+    /// <summary>As <see cref="Locate(string, bool)"/>, checking the modules of <paramref name="python"/> when given.</summary>
+    public static OdooSource Locate(string path, string? python)
     {
         var source = new OdooSource(Path.GetFullPath(path));
         if (!File.Exists(source.OdooBin) || !Directory.Exists(Path.Combine(source.Root, "addons", "web")))
@@ -46,23 +49,23 @@ public sealed record OdooSource(string Root)
                 $"{OdooSettings.SourcePathKey}={path} is not an Odoo 18 source tree (no odoo-bin or addons/web): point it at a checkout of Odoo 18.0");
         }
 
-        if (checkPython)
+        if (python is not null)
         {
-            CheckPython();
+            CheckPython(python);
         }
 
         return source;
     }
 
-    private static void CheckPython()
+    private static void CheckPython(string python)
     {
-        if (!File.Exists(Python))
+        if (!File.Exists(python))
         {
-            throw new MissingPrerequisiteException($"{Python} not found: apt-get install python3");
+            throw new MissingPrerequisiteException($"{python} not found: apt-get install python3");
         }
 
         // One interpreter start for every module: find_spec locates a module without importing it.
-        var probe = new ProcessStartInfo(Python)
+        var probe = new ProcessStartInfo(python)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -81,7 +84,7 @@ public sealed record OdooSource(string Root)
         {
             var packages = missing.Select(m => Modules.First(pair => pair.Module == m).Package);
             throw new MissingPrerequisiteException(
-                $"Odoo needs Python module{(missing.Length > 1 ? "s" : "")} {string.Join(", ", missing)} for {Python}: apt-get install {string.Join(' ', packages)}");
+                $"Odoo needs Python module{(missing.Length > 1 ? "s" : "")} {string.Join(", ", missing)} for {python}: apt-get install {string.Join(' ', packages)}");
         }
     }
 }

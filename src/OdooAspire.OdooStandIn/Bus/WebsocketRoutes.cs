@@ -63,18 +63,19 @@ public static class WebsocketRoutes
 
     private static async Task ServeAsync(HttpContext http, StandInServices services, BusHub bus, Presence presence)
     {
-        if (http.Connection.LocalPort != services.Conf.GeventPort)
+        if (HandshakeError(http.Request.Headers) is { } error)
         {
-            // What Odoo with workers answers on its HTTP port: a RuntimeError, served as a 500.
-            http.Response.StatusCode = StatusCodes.Status500InternalServerError;
-            await http.Response.WriteAsync($"Couldn't bind the websocket. Is the connection opened on the evented port ({services.Conf.GeventPort})?");
+            http.Response.StatusCode = error.Status;
+            await http.Response.WriteAsync(error.Message);
             return;
         }
 
-        if (!http.WebSockets.IsWebSocketRequest)
+        if (http.Connection.LocalPort != services.Conf.GeventPort)
         {
-            http.Response.StatusCode = StatusCodes.Status400BadRequest;
-            await http.Response.WriteAsync("Empty or incorrect websocket handshake: send Upgrade: websocket");
+            // What Odoo with workers answers on its HTTP port: a RuntimeError, served as a 500.
+            services.Logger.LogError("Couldn't bind the websocket. Is the connection opened on the evented port ({GeventPort})?", services.Conf.GeventPort);
+            http.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            await http.Response.WriteAsync($"Couldn't bind the websocket. Is the connection opened on the evented port ({services.Conf.GeventPort})?");
             return;
         }
 
@@ -185,6 +186,29 @@ public static class WebsocketRoutes
             subscriber.Last = notifications[^1]!["id"]!.GetValue<long>();
             await socket.SendAsync(Encoding.UTF8.GetBytes(notifications.ToJsonString()), WebSocketMessageType.Text, true, cancellationToken);
         }
+    }
+
+    /// <summary>WebsocketConnectionHandler._assert_handshake_validity: the headers a browser sends, Origin included.</summary>
+    private static (int Status, string Message)? HandshakeError(IHeaderDictionary headers)
+    {
+        string[] required = ["connection", "host", "sec-websocket-key", "sec-websocket-version", "upgrade", "origin"];
+        var missing = required.Where(header => string.IsNullOrEmpty(headers[header])).ToList();
+        if (missing.Count > 0)
+        {
+            return (StatusCodes.Status400BadRequest, $"Empty or missing header(s): {string.Join(", ", missing)}");
+        }
+
+        if (!string.Equals(headers.Upgrade, "websocket", StringComparison.OrdinalIgnoreCase))
+        {
+            return (StatusCodes.Status400BadRequest, "Invalid upgrade header");
+        }
+
+        if (!headers.Connection.ToString().Contains("upgrade", StringComparison.OrdinalIgnoreCase))
+        {
+            return (StatusCodes.Status400BadRequest, "Invalid connection header");
+        }
+
+        return headers.SecWebSocketVersion != "13" ? (StatusCodes.Status426UpgradeRequired, "Upgrade Required") : null;
     }
 
     private static async Task<int?> PartnerAsync(OdooRequest request) =>

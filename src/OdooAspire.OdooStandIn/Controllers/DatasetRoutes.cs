@@ -15,22 +15,28 @@ public static class DatasetRoutes
             var args = call.Params["args"] as JsonArray ?? [];
             var kwargs = call.Params["kwargs"] as JsonObject ?? [];
 
-            // odoo.service.model.check_method_name
+            // DataSet._call_kw_readonly: an unknown model is a NotFound, before anything else.
+            if (model != Partners.Model)
+            {
+                throw new OdooException("werkzeug.exceptions.NotFound", "404 Not Found: The requested URL was not found on the server.", 404, "404: Not Found");
+            }
+
+            // odoo.service.model.get_public_method: a method must exist, then be public.
+            if (!Partners.Methods.Contains(method))
+            {
+                throw new OdooException("builtins.AttributeError", $"The method '{model}.{method}' does not exist");
+            }
+
             if (method.StartsWith('_'))
             {
                 throw OdooException.AccessError($"Private methods (such as '{model}.{method}') cannot be called remotely.");
-            }
-
-            if (model != Partners.Model)
-            {
-                throw new OdooException("builtins.KeyError", $"'{model}'");
             }
 
             var partners = request.Http.RequestServices.GetRequiredService<Partners>();
             return await partners.CallAsync(method, args, kwargs, request.Http.RequestAborted);
         };
 
-        routes.MapJsonRpc("/web/dataset/call_kw", RouteAuth.User, callKw);
-        routes.MapJsonRpc("/web/dataset/call_kw/{**path}", RouteAuth.User, callKw);
+        routes.MapJsonRpc("/web/dataset/call_kw", RouteAuth.User, callKw, parsedBeforeDispatch: true);
+        routes.MapJsonRpc("/web/dataset/call_kw/{**path}", RouteAuth.User, callKw, parsedBeforeDispatch: true);
     }
 }

@@ -35,7 +35,11 @@ public sealed class Partners(StandInDatabase database)
         ["in"] = "= ANY", ["not in"] = "<> ALL",
     };
 
-    public static bool IsReadonly(string method) => method is "search_read" or "read" or "search_count";
+    /// <summary>The methods the stand-in's res.partner has: the public ones it serves, and ORM internals they use.</summary>
+    public static readonly IReadOnlySet<string> Methods = new HashSet<string>
+    {
+        "search_read", "read", "search_count", "create", "write", "unlink", "_search", "_create", "_write",
+    };
 
     public async Task<JsonNode?> CallAsync(string method, JsonArray args, JsonObject kwargs, CancellationToken cancellationToken) => method switch
     {
@@ -47,7 +51,7 @@ public sealed class Partners(StandInDatabase database)
         "write" => await WriteAsync(Ids(Arg(args, kwargs, 0, "ids")), Arg(args, kwargs, 1, "vals") as JsonObject
             ?? throw OdooException.ValueError("write() needs a dict of values"), cancellationToken),
         "unlink" => await UnlinkAsync(Ids(Arg(args, kwargs, 0, "ids")), cancellationToken),
-        _ => throw new OdooException("builtins.AttributeError", $"The method '{method}' does not exist on the model '{Model}'"),
+        _ => throw new OdooException("builtins.AttributeError", $"The method '{Model}.{method}' does not exist"),
     };
 
     private async Task<JsonArray> SearchReadAsync(JsonArray? domain, IReadOnlyList<string> fields, int? offset, int? limit, string? order, CancellationToken cancellationToken)

@@ -11,18 +11,28 @@ namespace OdooAspire.OdooStandIn.JsonRpc;
 public sealed record JsonRpcRequest(JsonNode? Id, JsonObject Params)
 {
     /// <summary>
-    /// The request, or null after answering 400 as Odoo does ("Invalid JSON data" / "Invalid JSON-RPC data").
+    /// The request, or null after answering 400 as Odoo's dispatcher does ("Invalid JSON data" / "Invalid
+    /// JSON-RPC data"). A route whose readonly callback reads the body first (<paramref name="parsedBeforeDispatch"/>,
+    /// call_kw) answers Odoo's error envelope instead, as the callback's JSONDecodeError is.
     /// </summary>
-    public static async Task<JsonRpcRequest?> ReadAsync(HttpContext context)
+    public static async Task<JsonRpcRequest?> ReadAsync(HttpContext context, bool parsedBeforeDispatch)
     {
         JsonNode? body;
         try
         {
             body = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
         }
-        catch (JsonException)
+        catch (JsonException ex)
         {
-            await BadRequestAsync(context, "Invalid JSON data");
+            if (parsedBeforeDispatch)
+            {
+                await new JsonRpcRequest(null, []).WriteErrorAsync(context, new OdooException("json.decoder.JSONDecodeError", ex.Message));
+            }
+            else
+            {
+                await BadRequestAsync(context, "Invalid JSON data");
+            }
+
             return null;
         }
 

@@ -8,10 +8,10 @@ public static class JsonRpcRoutes
 {
     public delegate Task<JsonNode?> Handler(OdooRequest request, JsonRpcRequest call);
 
-    public static void MapJsonRpc(this IEndpointRouteBuilder routes, string pattern, RouteAuth auth, Handler handler) =>
+    public static void MapJsonRpc(this IEndpointRouteBuilder routes, string pattern, RouteAuth auth, Handler handler, bool parsedBeforeDispatch = false) =>
         routes.MapPost(pattern, async (HttpContext http, StandInServices services) =>
         {
-            if (await JsonRpcRequest.ReadAsync(http) is not { } call)
+            if (await JsonRpcRequest.ReadAsync(http, parsedBeforeDispatch) is not { } call)
             {
                 return;
             }

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -43,14 +42,28 @@ public sealed class BusTests(OdooStackFixture stack)
     }
 
     [Fact]
-    public async Task The_http_endpoint_refuses_the_websocket_and_names_the_gevent_port()
+    public async Task The_http_endpoint_refuses_the_websocket_which_only_the_gevent_endpoint_serves()
     {
-        using var client = stack.Client(OdooStackFixture.Nodes[1]);
+        var http = stack.App.GetEndpoint(OdooStackFixture.Nodes[1], "http");
+        using var refused = new ClientWebSocket();
+        refused.Options.SetRequestHeader("Origin", $"http://{http.Authority}");
 
-        using var response = await client.GetAsync("/websocket");
+        await Assert.ThrowsAsync<WebSocketException>(() => refused.ConnectAsync(new Uri($"ws://{http.Authority}/websocket"), CancellationToken.None));
 
-        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
-        Assert.Contains($"evented port ({stack.Gevent(OdooStackFixture.Nodes[1]).Port})", await response.Content.ReadAsStringAsync());
+        using var client = await stack.LoggedInClientAsync(OdooStackFixture.Nodes[1]);
+        using var served = await ConnectAsync(OdooStackFixture.Nodes[1], client.SessionId!);
+        Assert.Equal(WebSocketState.Open, served.State);
+    }
+
+    [Fact]
+    public async Task A_websocket_handshake_without_an_origin_is_refused()
+    {
+        using var socket = new ClientWebSocket();
+        var gevent = stack.Gevent(OdooStackFixture.Nodes[0]);
+
+        var error = await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(new Uri($"ws://{gevent.Authority}/websocket"), CancellationToken.None));
+
+        Assert.Contains("'400'", error.Message);
     }
 
     private async Task<ClientWebSocket> ConnectAsync(string node, string sessionId)
@@ -58,6 +71,8 @@ public sealed class BusTests(OdooStackFixture stack)
         var socket = new ClientWebSocket();
         socket.Options.SetRequestHeader("Cookie", $"session_id={sessionId}");
         var gevent = stack.Gevent(node);
+        // Browsers always send Origin; Odoo refuses a handshake without one.
+        socket.Options.SetRequestHeader("Origin", $"http://{gevent.Authority}");
         await socket.ConnectAsync(new Uri($"ws://{gevent.Host}:{gevent.Port}/websocket"), CancellationToken.None);
         return socket;
     }

@@ -53,21 +53,38 @@ public sealed class DatasetTests(OdooStackFixture stack)
     [Fact]
     public async Task A_malformed_json_rpc_body_is_answered_400_Invalid_JSON_data()
     {
-        using var client = await stack.LoggedInClientAsync(OdooStackFixture.Nodes[0]);
+        using var client = stack.Client(OdooStackFixture.Nodes[0]);
 
-        using var response = await client.PostAsync("/web/dataset/call_kw", new StringContent("{\"jsonrpc\": \"2.0\", \"params\": ", Encoding.UTF8, "application/json"));
+        using var response = await client.PostAsync("/web/session/authenticate", new StringContent("{\"jsonrpc\": \"2.0\", \"params\": ", Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("Invalid JSON data", await response.Content.ReadAsStringAsync());
     }
 
     [Fact]
-    public async Task An_unknown_model_is_a_KeyError_and_an_unknown_method_an_AttributeError()
+    public async Task A_malformed_call_kw_body_is_a_JSON_decode_error_and_changes_nothing()
+    {
+        using var client = await stack.LoggedInClientAsync(OdooStackFixture.Nodes[1]);
+        var name = $"Malformed {Guid.NewGuid():N}";
+
+        // call_kw's readonly callback parses the body before Odoo's dispatcher: an error envelope, not a 400.
+        using var response = await client.PostAsync("/web/dataset/call_kw", new StringContent(
+            $"{{\"jsonrpc\": \"2.0\", \"params\": {{\"model\": \"res.partner\", \"method\": \"create\", \"args\": [{{\"name\": \"{name}\"}}]", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var envelope = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal("json.decoder.JSONDecodeError", envelope["error"]!["data"]!["name"]!.GetValue<string>());
+        Assert.Equal(0, await CountOnPrimaryAsync(name));
+    }
+
+    [Fact]
+    public async Task An_unknown_model_is_Not_Found_and_an_unknown_method_an_AttributeError()
     {
         using var client = await stack.LoggedInClientAsync(OdooStackFixture.Nodes[1]);
 
         var model = await client.CallKwAsync("no.such.model", "search_read", [new JsonArray()]);
-        Assert.Equal("builtins.KeyError", model["error"]!["data"]!["name"]!.GetValue<string>());
+        Assert.Equal(404, model["error"]!["code"]!.GetValue<int>());
+        Assert.Equal("werkzeug.exceptions.NotFound", model["error"]!["data"]!["name"]!.GetValue<string>());
 
         var method = await client.CallKwAsync("res.partner", "no_such_method", [new JsonArray()]);
         Assert.Equal("builtins.AttributeError", method["error"]!["data"]!["name"]!.GetValue<string>());
@@ -79,7 +96,7 @@ public sealed class DatasetTests(OdooStackFixture stack)
     {
         using var client = await stack.LoggedInClientAsync(OdooStackFixture.Nodes[2]);
 
-        var answer = await client.CallKwAsync("res.partner", "_unlink", [new JsonArray(3)]);
+        var answer = await client.CallKwAsync("res.partner", "_search", [new JsonArray()]);
 
         Assert.Equal("odoo.exceptions.AccessError", answer["error"]!["data"]!["name"]!.GetValue<string>());
     }
@@ -104,11 +121,17 @@ public sealed class DatasetTests(OdooStackFixture stack)
         var answer = await client.CallKwAsync("res.partner", "create", [new JsonObject { ["name"] = name, ["no_such_field"] = 1 }]);
 
         Assert.Equal("builtins.ValueError", answer["error"]!["data"]!["name"]!.GetValue<string>());
+        Assert.Equal(0, await CountOnPrimaryAsync(name));
+    }
+
+    private async Task<long> CountOnPrimaryAsync(string name)
+    {
         var primary = await stack.App.ConnectionStringAsync(ResourceNames.PostgresPrimary);
-        var count = await Sql.ScalarAsync<long>(
-            new Npgsql.NpgsqlConnectionStringBuilder(primary) { Database = OdooStackFixture.Database }.ConnectionString,
-            $"SELECT count(*) FROM res_partner WHERE name = '{name}'");
-        Assert.Equal(0, count);
+        await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(primary) { Database = OdooStackFixture.Database, Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT count(*) FROM res_partner WHERE name = @name", connection);
+        command.Parameters.AddWithValue("name", name);
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     private static JsonObject CallKw(string method, JsonArray args, JsonObject? kwargs = null) => new()

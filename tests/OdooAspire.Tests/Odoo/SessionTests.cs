@@ -116,6 +116,18 @@ public sealed class SessionTests(OdooStackFixture stack)
     }
 
     [Fact]
+    public async Task The_node_reports_Odoo_18_and_the_stand_in_says_it_is_one()
+    {
+        using var client = await stack.LoggedInClientAsync(OdooStackFixture.Nodes[0]);
+        var version = (await client.ResultAsync("/web/session/get_session_info", []))!["server_version"]!.GetValue<string>();
+        Assert.StartsWith("18.0", version);
+        Assert.Equal(OdooStackFixture.OdooSource is null, version.Contains("stand-in"));
+
+        using var page = await client.GetWithSessionAsync("/web/login");
+        Assert.Equal(OdooStackFixture.OdooSource is null, (await page.Content.ReadAsStringAsync()).Contains("stand-in for an Odoo node, not Odoo"));
+    }
+
+    [Fact]
     public async Task Health_answers_pass_and_with_db_server_status_checks_the_primary()
     {
         using var client = stack.Client(OdooStackFixture.Nodes[0]);
