@@ -15,8 +15,9 @@ failed=$(awk '/^ +Failed: +[0-9]+$/ {s+=$2} END {print s+0}' "$log")
 # The Redis session store addon for real Odoo, against a real redis-server (Debian's python3 and python3-redis).
 /usr/bin/python3 -m unittest discover -s tests/python -v 2>&1 | tee "$log" || status=$?
 ran=$(awk '/^Ran [0-9]+ tests?/ {print $2}' "$log")
-broken=$(grep -Eo '(failures|errors)=[0-9]+' "$log" | awk -F= '{s+=$2} END {print s+0}')
-skipped=$(grep -Eo 'skipped=[0-9]+' "$log" | awk -F= '{s+=$2} END {print s+0}')
+count() { { grep -Eo "$1=[0-9]+" "$log" || true; } | awk -F= '{s+=$2} END {print s+0}'; }
+broken=$(( $(count failures) + $(count errors) ))
+skipped=$(count skipped)
 passed=$((passed + ${ran:-0} - broken - skipped))
 failed=$((failed + broken))
 rm -f "$log"
