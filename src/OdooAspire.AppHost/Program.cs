@@ -2,6 +2,7 @@ using OdooAspire;
 using OdooAspire.AppHost.Postgres;
 using OdooAspire.AppHost.Redis;
 using OdooAspire.AppHost.Runtime;
+using OdooAspire.AppHost.Odoo;
 
 try
 {
@@ -10,6 +11,10 @@ try
 
     var postgres = builder.AddPostgresWithReplicas(ResourceNames.PostgresPrimary, runtime);
     var redis = builder.AddSessionStore(ResourceNames.Redis, runtime);
+
+    // Until the replica router lands, Odoo's read-only connections go straight to the first replica.
+    var replicaEndpoint = postgres.Replicas.Count > 0 ? postgres.Replicas[0].Endpoint : postgres.Primary.Endpoint;
+    builder.AddOdooCluster(runtime, postgres, redis, replicaEndpoint);
 
     builder.Build().Run();
     return 0;

@@ -11,6 +11,7 @@ public static class ResourceNames
     public const string PostgresPrimary = "pg-primary";
     public const string Redis = "redis";
     public const string Filestore = "filestore";
+    public const string OdooInit = "odoo-init";
 
     /// <summary>The gateway's YARP cluster of every node's http endpoint.</summary>
     public const string GatewayHttpCluster = "odoo-http";
@@ -23,6 +24,7 @@ public static class ResourceNames
     public const string RedisPassword = "redis-password";
     public const string OdooAdminPassword = "odoo-admin-password";
     public const string OdooMasterPassword = "odoo-master-password";
+    public const string OdooDbPassword = "odoo-db-password";
 
     /// <summary>pg-replica-1 … pg-replica-M (1-based, as the dashboard shows them).</summary>
     public static string PostgresReplica(int ordinal) => $"pg-replica-{ordinal}";

@@ -1,0 +1,155 @@
+"""A Redis-backed replacement for Odoo 18's FilesystemSessionStore.
+
+Sessions are the JSON of Odoo's session dict under ``<prefix><sid>`` (default ``odoo:session:``), expiring
+after Odoo's SESSION_LIFETIME of inactivity: every read renews the expiry (GETEX), so the lifetime slides.
+The OdooAspire stand-in reads and writes the same keys, so both kinds of node share sessions.
+
+When Redis cannot be reached a request fails with 503 and a log line. Handing out a fresh, empty session
+instead would log every user out for good.
+"""
+
+import base64
+import json
+import logging
+import os
+import re
+import time
+from hashlib import sha512
+
+import redis
+
+_logger = logging.getLogger(__name__)
+
+URL_VARIABLE = "ODOOASPIRE_SESSION_REDIS_URL"
+KEY_PREFIX_VARIABLE = "ODOOASPIRE_SESSION_KEY_PREFIX"
+LIFETIME_VARIABLE = "ODOOASPIRE_SESSION_LIFETIME"
+DEFAULT_KEY_PREFIX = "odoo:session:"
+# odoo.http.SESSION_LIFETIME
+DEFAULT_LIFETIME = 60 * 60 * 24 * 7
+
+_base64_urlsafe_re = re.compile(r"^[A-Za-z0-9_-]{84}$")
+_session_identifier_re = re.compile(r"^[A-Za-z0-9_-]{42}$")
+
+
+class SessionStoreUnavailable(Exception):
+    """Redis did not answer. Odoo answers the request with ``error_response``: 503, whatever the route type."""
+
+    # Application.__call__ logs an exception at its ``loglevel``.
+    loglevel = logging.ERROR
+
+    @property
+    def error_response(self):
+        from werkzeug.wrappers import Response
+
+        return Response(str(self), status=503, mimetype="text/plain")
+
+
+class RedisSessionStore:
+    """Odoo 18's session store API (odoo/http.py, FilesystemSessionStore) over one Redis database."""
+
+    def __init__(self, client, session_class, key_prefix=DEFAULT_KEY_PREFIX, lifetime=DEFAULT_LIFETIME, renew_missing=True):
+        self.client = client
+        self.session_class = session_class
+        self.key_prefix = key_prefix
+        self.lifetime = lifetime
+        self.renew_missing = renew_missing
+
+    @classmethod
+    def from_environment(cls, session_class, environ=os.environ):
+        url = environ.get(URL_VARIABLE)
+        if not url:
+            raise RuntimeError(f"{URL_VARIABLE} is not set: the OdooAspire AppHost passes the session store's redis:// URL")
+        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2, health_check_interval=30)
+        return cls(
+            client,
+            session_class,
+            key_prefix=environ.get(KEY_PREFIX_VARIABLE, DEFAULT_KEY_PREFIX),
+            lifetime=int(environ.get(LIFETIME_VARIABLE, DEFAULT_LIFETIME)),
+        )
+
+    def key(self, sid):
+        return f"{self.key_prefix}{sid}"
+
+    # -- werkzeug SessionStore API ------------------------------------------------------------------------
+
+    def new(self):
+        return self.session_class({}, self.generate_key(), True)
+
+    def get(self, sid):
+        if not self.is_valid_key(sid):
+            return self.new()
+        raw = self._call("read", self.client.getex, self.key(sid), ex=self.lifetime)
+        if raw is None:
+            # As Odoo's store with renew_missing: an unknown id gets a new session, never the caller's id.
+            return self.new() if self.renew_missing else self.session_class({}, sid, False)
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            _logger.warning("Session %s… holds no valid JSON; starting an empty one", sid[:8])
+            data = {}
+        return self.session_class(data, sid, False)
+
+    def save(self, session):
+        self._call("save", self.client.set, self.key(session.sid), json.dumps(dict(session)), ex=self.lifetime)
+
+    def save_if_modified(self, session):
+        if session.is_dirty:
+            self.save(session)
+
+    def delete(self, session):
+        self._call("delete", self.client.delete, self.key(session.sid))
+
+    # -- Odoo's additions ---------------------------------------------------------------------------------
+
+    def rotate(self, session, env):
+        self.delete(session)
+        session.sid = self.generate_key()
+        if session.uid and env:
+            from odoo.service import security
+
+            session.session_token = security.compute_session_token(session, env)
+        session.should_rotate = False
+        self.save(session)
+
+    def vacuum(self, max_lifetime=DEFAULT_LIFETIME):
+        """Nothing to collect: Redis expires each session after ``lifetime`` seconds of inactivity."""
+
+    def generate_key(self, salt=None):
+        # Odoo 18's generate_key: 84 url-safe characters, the first 42 being the device log's identifier.
+        key = str(time.time()).encode() + os.urandom(64)
+        hash_key = sha512(key).digest()[:-1]  # prevent base64 padding
+        return base64.urlsafe_b64encode(hash_key).decode("utf-8")
+
+    def is_valid_key(self, key):
+        return isinstance(key, str) and _base64_urlsafe_re.match(key) is not None
+
+    def delete_from_identifiers(self, identifiers):
+        """Removes every session whose id starts with one of ``identifiers`` (a revoked device)."""
+        # Like Odoo: only well-formed identifiers, so nobody can delete other sessions with a pattern.
+        patterns = [self.key(i) + "*" for i in identifiers if _session_identifier_re.match(i)]
+        keys = [key for pattern in patterns for key in self._call("find", self._scan, pattern)]
+        if keys:
+            self._call("delete", self.client.delete, *keys)
+
+    def _scan(self, pattern):
+        return list(self.client.scan_iter(match=pattern, count=500))
+
+    def _call(self, what, operation, *args, **kwargs):
+        try:
+            return operation(*args, **kwargs)
+        except redis.exceptions.RedisError as exc:
+            where = self.client.connection_pool.connection_kwargs
+            message = (f"Session store unavailable: could not {what} a session in Redis at "
+                       f"{where.get('host')}:{where.get('port')} ({exc}). Retry when it is back.")
+            _logger.error(message)
+            raise SessionStoreUnavailable(message) from exc
+
+
+def install():
+    """post_load hook: every worker of this server uses the Redis store from now on."""
+    import odoo.http
+
+    store = RedisSessionStore.from_environment(odoo.http.Session)
+    # Application.session_store is a lazy_property (no __set__): an instance attribute wins for good.
+    odoo.http.root.session_store = store
+    _logger.info("HTTP sessions in Redis (%s…, lifetime %ss, sliding)", store.key_prefix, store.lifetime)

@@ -1,0 +1,170 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using OdooAspire.Odoo;
+using OdooAspire.OdooStandIn.JsonRpc;
+using OdooAspire.OdooStandIn.Sessions;
+
+namespace OdooAspire.OdooStandIn;
+
+/// <summary>Who may call a route, as Odoo's <c>auth=</c>: nobody in particular, or a logged-in user.</summary>
+public enum RouteAuth
+{
+    None,
+    Public,
+    User,
+}
+
+/// <summary>
+/// One request as Odoo's http.py handles it: the session is loaded from the <c>session_id</c> cookie before the
+/// route runs and saved (with the cookie) after it, only when it changed.
+/// </summary>
+public sealed class OdooRequest(HttpContext http, OdooSession session, StandInServices services)
+{
+    public const string CookieName = "session_id";
+
+    public HttpContext Http { get; } = http;
+
+    public OdooSession Session { get; } = session;
+
+    public StandInServices Services { get; } = services;
+
+    public static async Task<OdooRequest> OpenAsync(HttpContext http, StandInServices services)
+    {
+        var sid = http.Request.Cookies[CookieName];
+        var session = RedisSessionStore.IsValidKey(sid)
+            ? await services.Sessions.GetAsync(sid!)
+            : services.Sessions.New();
+        return new(http, session, services);
+    }
+
+    /// <summary>Raises Odoo's SessionExpiredException unless the session belongs to a user whose token still matches.</summary>
+    public async Task AuthenticateAsync(RouteAuth auth)
+    {
+        if (auth != RouteAuth.User)
+        {
+            return;
+        }
+
+        if (Session.Uid is not { } uid || Session.Db != Services.Conf.Database
+            || Session.SessionToken is not { } token
+            || await Services.Users.PasswordHashAsync(uid, Http.RequestAborted) is not { } hash
+            || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(token), Encoding.ASCII.GetBytes(SessionToken(uid, hash))))
+        {
+            throw OdooException.SessionExpired();
+        }
+    }
+
+    /// <summary>Saves a changed session and tells the browser its id, as Request._save_session does.</summary>
+    public async Task SaveAsync()
+    {
+        if (Session.IsDirty)
+        {
+            await Services.Sessions.SaveAsync(Session);
+        }
+
+        if (Session.IsDirty || Http.Request.Cookies[CookieName] != Session.Sid)
+        {
+            Http.Response.Cookies.Append(CookieName, Session.Sid, new CookieOptions
+            {
+                HttpOnly = true,
+                MaxAge = Services.Sessions.Lifetime,
+                Path = "/",
+            });
+        }
+    }
+
+    /// <summary>Logs the user in: a new session id (rotation), uid/login/db and a token bound to the password.</summary>
+    public async Task LoginAsync(int uid, string login, string passwordHash)
+    {
+        Session.Set("uid", uid);
+        Session.Set("login", login);
+        Session.Set("db", Services.Conf.Database);
+        Session.Set("session_token", SessionToken(uid, passwordHash));
+        Session.Data["context"] = new JsonObject { ["lang"] = "en_US", ["tz"] = "UTC", ["uid"] = uid };
+        await Services.Sessions.RotateAsync(Session);
+    }
+
+    /// <summary>Odoo's session.logout(): the user's data goes, the old id stops working.</summary>
+    public async Task LogoutAsync()
+    {
+        foreach (var key in new[] { "uid", "login", "session_token" })
+        {
+            Session.Set(key, null);
+        }
+
+        await Services.Sessions.RotateAsync(Session);
+    }
+
+    /// <summary>Like Odoo's compute_session_token: changing the password invalidates every session of the user.</summary>
+    private static string SessionToken(int uid, string passwordHash) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(passwordHash), Encoding.UTF8.GetBytes($"session-token:{uid}")));
+}
+
+/// <summary>What every route of the stand-in uses.</summary>
+public sealed class StandInServices(OdooConf conf, StandInDatabase database, RedisSessionStore sessions, Users users, ILogger<StandInServices> logger)
+{
+    public OdooConf Conf { get; } = conf;
+
+    public StandInDatabase Database { get; } = database;
+
+    public RedisSessionStore Sessions { get; } = sessions;
+
+    public Users Users { get; } = users;
+
+    public ILogger Logger { get; } = logger;
+}
+
+/// <summary>res.users, reduced to what logging in needs.</summary>
+public sealed class Users(StandInDatabase database)
+{
+    public async Task<(int Uid, string Hash)?> FindAsync(string login, CancellationToken cancellationToken)
+    {
+        await using var command = database.Primary.CreateCommand("SELECT id, password FROM res_users WHERE login = @login");
+        command.Parameters.AddWithValue("login", login);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetInt32(0), reader.GetString(1)) : null;
+    }
+
+    public async Task<string?> PasswordHashAsync(int uid, CancellationToken cancellationToken)
+    {
+        await using var command = database.Primary.CreateCommand("SELECT password FROM res_users WHERE id = @uid");
+        command.Parameters.AddWithValue("uid", uid);
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
+    /// <summary>The part of ir.http.session_info() clients read after logging in.</summary>
+    public async Task<JsonObject> SessionInfoAsync(OdooSession session, string databaseName, CancellationToken cancellationToken)
+    {
+        var uid = session.Uid;
+        (int PartnerId, string Name)? partner = null;
+        if (uid is not null)
+        {
+            await using var command = database.Primary.CreateCommand(
+                "SELECT p.id, p.name FROM res_users u JOIN res_partner p ON p.id = u.partner_id WHERE u.id = @uid");
+            command.Parameters.AddWithValue("uid", uid.Value);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                partner = (reader.GetInt32(0), reader.GetString(1));
+            }
+        }
+
+        return new JsonObject
+        {
+            ["uid"] = uid,
+            ["is_system"] = uid is not null,
+            ["is_admin"] = uid is not null,
+            ["is_public"] = uid is null,
+            ["is_internal_user"] = uid is not null,
+            ["user_context"] = session.Data["context"]?.DeepClone(),
+            ["db"] = databaseName,
+            ["server_version"] = "18.0 (OdooAspire stand-in)",
+            ["server_version_info"] = new JsonArray(18, 0, 0, "final", 0, ""),
+            ["name"] = partner?.Name,
+            ["username"] = session.Login,
+            ["partner_id"] = partner?.PartnerId,
+            ["partner_display_name"] = partner?.Name,
+        };
+    }
+}

@@ -1,0 +1,263 @@
+"""Unit tests of the odooaspire_session_redis store against a real redis-server.
+
+Run with Debian's Python (python3-redis):  /usr/bin/python3 -m unittest discover -s tests/python -v
+Each test class starts its own redis-server on a free loopback port and stops it afterwards.
+"""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+ADDONS = os.path.join(os.path.dirname(__file__), "..", "..", "src", "OdooAspire.AppHost", "odoo-node", "addons")
+sys.path.insert(0, os.path.abspath(ADDONS))
+
+import redis  # noqa: E402
+
+from odooaspire_session_redis import session_store  # noqa: E402
+from odooaspire_session_redis.session_store import RedisSessionStore, SessionStoreUnavailable  # noqa: E402
+
+PASSWORD = "unit-test-password"
+
+
+class Session(dict):
+    """The part of odoo.http.Session the store relies on: a dict with sid, is_dirty, should_rotate and uid."""
+
+    def __init__(self, data, sid, new=False):
+        super().__init__(data)
+        self.sid = sid
+        self.is_new = new
+        self.is_dirty = False
+        self.should_rotate = False
+
+    @property
+    def uid(self):
+        return self.get("uid")
+
+
+class RedisServer:
+    """A redis-server of its own on 127.0.0.1, with a password, in a temporary directory."""
+
+    def __init__(self):
+        self.directory = tempfile.mkdtemp(prefix="odooaspire-redis-test-")
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.process = None
+
+    @property
+    def url(self):
+        return f"redis://:{PASSWORD}@127.0.0.1:{self.port}/0"
+
+    def start(self):
+        server = shutil.which("redis-server") or "/usr/bin/redis-server"
+        self.process = subprocess.Popen(
+            [server, "--bind", "127.0.0.1", "--port", str(self.port), "--requirepass", PASSWORD,
+             "--dir", self.directory, "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis.Redis.from_url(self.url)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.exceptions.ConnectionError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"redis-server did not answer on port {self.port} within 10 s")
+                time.sleep(0.05)
+
+    def stop(self):
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def remove(self):
+        self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class RedisSessionStoreTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = RedisServer()
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.remove()
+
+    def setUp(self):
+        self.client = redis.Redis.from_url(self.server.url)
+        self.client.flushdb()
+        self.store = RedisSessionStore.from_environment(Session, {session_store.URL_VARIABLE: self.server.url})
+
+    def tearDown(self):
+        self.client.close()
+
+    def saved_session(self, **data):
+        session = self.store.new()
+        session.update(data)
+        self.store.save(session)
+        return session
+
+    def test_a_saved_session_is_json_under_the_shared_key_with_odoos_lifetime(self):
+        session = self.saved_session(uid=2, login="admin", db="odoo")
+
+        key = f"odoo:session:{session.sid}"
+        self.assertEqual({"uid": 2, "login": "admin", "db": "odoo"}, json.loads(self.client.get(key)))
+        self.assertEqual(60 * 60 * 24 * 7, session_store.DEFAULT_LIFETIME)
+        self.assertGreater(self.client.ttl(key), 60 * 60 * 24 * 7 - 5)
+
+    def test_get_returns_the_saved_data_under_the_same_id(self):
+        session = self.saved_session(uid=2, context={"lang": "en_US"})
+
+        loaded = self.store.get(session.sid)
+
+        self.assertEqual(session.sid, loaded.sid)
+        self.assertFalse(loaded.is_new)
+        self.assertEqual({"uid": 2, "context": {"lang": "en_US"}}, dict(loaded))
+
+    def test_reading_a_session_renews_its_lifetime(self):
+        session = self.saved_session(uid=2)
+        key = self.store.key(session.sid)
+        self.client.expire(key, 10)
+
+        self.store.get(session.sid)
+
+        self.assertGreater(self.client.ttl(key), 60 * 60 * 24 * 7 - 5)
+
+    def test_an_unknown_or_malformed_id_gets_a_new_empty_session(self):
+        unknown = self.store.generate_key()
+        for sid in (unknown, "not-a-session-id", "../../etc/passwd"):
+            session = self.store.get(sid)
+            self.assertTrue(session.is_new, sid)
+            self.assertEqual({}, dict(session))
+            self.assertNotEqual(sid, session.sid)
+
+    def test_generated_keys_are_odoos_84_url_safe_characters_and_unique(self):
+        keys = {self.store.generate_key() for _ in range(200)}
+
+        self.assertEqual(200, len(keys))
+        for key in keys:
+            self.assertEqual(84, len(key))
+            self.assertTrue(self.store.is_valid_key(key))
+        self.assertFalse(self.store.is_valid_key("a" * 83))
+        self.assertFalse(self.store.is_valid_key("a" * 83 + "*"))
+        self.assertFalse(self.store.is_valid_key(None))
+
+    def test_delete_removes_the_session(self):
+        session = self.saved_session(uid=2)
+
+        self.store.delete(session)
+
+        self.assertIsNone(self.client.get(self.store.key(session.sid)))
+        self.assertTrue(self.store.get(session.sid).is_new)
+
+    def test_rotate_moves_the_data_to_a_new_id_and_forgets_the_old_one(self):
+        session = self.saved_session(login="admin")
+        old = session.sid
+        session.should_rotate = True
+
+        self.store.rotate(session, env=None)
+
+        self.assertNotEqual(old, session.sid)
+        self.assertFalse(session.should_rotate)
+        self.assertIsNone(self.client.get(self.store.key(old)))
+        self.assertEqual({"login": "admin"}, dict(self.store.get(session.sid)))
+
+    def test_delete_from_identifiers_removes_only_the_sessions_of_those_devices(self):
+        revoked = self.saved_session(uid=2)
+        kept = self.saved_session(uid=2)
+
+        # A pattern is no identifier: it must delete nothing.
+        self.store.delete_from_identifiers(["*", revoked.sid[:41] + "*"])
+        self.assertIsNotNone(self.client.get(self.store.key(revoked.sid)))
+
+        self.store.delete_from_identifiers([revoked.sid[:42]])
+
+        self.assertIsNone(self.client.get(self.store.key(revoked.sid)))
+        self.assertIsNotNone(self.client.get(self.store.key(kept.sid)))
+
+    def test_vacuum_leaves_live_sessions_alone(self):
+        session = self.saved_session(uid=2)
+
+        self.store.vacuum(max_lifetime=0)
+
+        self.assertEqual({"uid": 2}, dict(self.store.get(session.sid)))
+
+    def test_save_if_modified_saves_only_a_changed_session(self):
+        session = self.store.new()
+        session["uid"] = 2
+        self.store.save_if_modified(session)
+        self.assertIsNone(self.client.get(self.store.key(session.sid)))
+
+        session.is_dirty = True
+        self.store.save_if_modified(session)
+        self.assertIsNotNone(self.client.get(self.store.key(session.sid)))
+
+    def test_the_key_prefix_and_lifetime_come_from_the_environment(self):
+        store = RedisSessionStore.from_environment(Session, {
+            session_store.URL_VARIABLE: self.server.url,
+            session_store.KEY_PREFIX_VARIABLE: "other:",
+            session_store.LIFETIME_VARIABLE: "120",
+        })
+        session = store.new()
+        store.save(session)
+
+        self.assertTrue(self.client.exists(f"other:{session.sid}"))
+        self.assertLessEqual(self.client.ttl(f"other:{session.sid}"), 120)
+
+    def test_without_a_url_the_store_says_which_variable_to_set(self):
+        with self.assertRaisesRegex(RuntimeError, session_store.URL_VARIABLE):
+            RedisSessionStore.from_environment(Session, {})
+
+    def test_a_wrong_password_fails_the_request_instead_of_starting_a_new_session(self):
+        url = self.server.url.replace(PASSWORD, "wrong")
+        store = RedisSessionStore.from_environment(Session, {session_store.URL_VARIABLE: url})
+
+        with self.assertLogs(session_store._logger, "ERROR"), self.assertRaises(SessionStoreUnavailable):
+            store.get(self.store.generate_key())
+
+
+class RedisDownTest(unittest.TestCase):
+    """Redis stops: every operation fails with 503 and a log line; Redis back: the session is still there."""
+
+    def test_a_session_survives_redis_being_down_and_requests_fail_meanwhile(self):
+        server = RedisServer()
+        server.start()
+        self.addCleanup(server.remove)
+        store = RedisSessionStore.from_environment(Session, {session_store.URL_VARIABLE: server.url})
+        session = store.new()
+        session["uid"] = 2
+        store.save(session)
+        # Persist before the kill: the append-only file of the real stack plays this part.
+        store.client.save()
+
+        server.stop()
+        for operation in (lambda: store.get(session.sid), lambda: store.save(session), lambda: store.delete(session)):
+            with self.assertLogs(session_store._logger, "ERROR") as logs, self.assertRaises(SessionStoreUnavailable) as raised:
+                operation()
+            self.assertIn(f"127.0.0.1:{server.port}", raised.exception.args[0])
+            self.assertIn("Session store unavailable", logs.output[0])
+
+        server.start()
+        self.assertEqual({"uid": 2}, dict(store.get(session.sid)))
+
+    def test_the_failure_is_a_503_response_for_odoo(self):
+        error = SessionStoreUnavailable("Session store unavailable: test")
+
+        response = error.error_response
+
+        self.assertEqual(503, response.status_code)
+        self.assertEqual(b"Session store unavailable: test", response.get_data())
+
+
+if __name__ == "__main__":
+    unittest.main()
