@@ -3,6 +3,7 @@ using OdooAspire.AppHost.Postgres;
 using OdooAspire.AppHost.Redis;
 using OdooAspire.AppHost.Runtime;
 using OdooAspire.AppHost.Odoo;
+using OdooAspire.AppHost.Gateway;
 
 try
 {
@@ -14,7 +15,8 @@ try
 
     // Until the replica router lands, Odoo's read-only connections go straight to the first replica.
     var replicaEndpoint = postgres.Replicas.Count > 0 ? postgres.Replicas[0].Endpoint : postgres.Primary.Endpoint;
-    builder.AddOdooCluster(runtime, postgres, redis, replicaEndpoint);
+    var odoo = builder.AddOdooCluster(runtime, postgres, redis, replicaEndpoint);
+    builder.AddGateway(ResourceNames.Gateway, odoo);
 
     builder.Build().Run();
     return 0;
