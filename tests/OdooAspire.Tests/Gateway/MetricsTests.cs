@@ -1,0 +1,40 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Hosting;
+
+namespace OdooAspire.Tests.Gateway;
+
+/// <summary>The gateway's OpenTelemetry instruments (meter OdooAspire) count per node, so the dashboard shows load per node.</summary>
+public sealed class MetricsTests
+{
+    [Fact]
+    public async Task Requests_retries_and_health_transitions_are_counted_per_node()
+    {
+        var measurements = new ConcurrentQueue<(string Instrument, long Value, Dictionary<string, object?> Tags)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == Telemetry.MeterName && instrument.Name.StartsWith("odooaspire.gateway.", StringComparison.Ordinal))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+            measurements.Enqueue((instrument.Name, value, tags.ToArray().ToDictionary(t => t.Key, t => t.Value))));
+        listener.Start();
+
+        await using var gateway = await InProcessGateway.StartAsync(settings: new Dictionary<string, string?> { ["Weights:odoo-1"] = "1000000" });
+        await gateway["odoo-1"].StopAsync();
+        for (var i = 0; i < 10; i++)
+        {
+            using var response = await gateway.Client.GetAsync("/odoo");
+        }
+
+        var all = measurements.ToList();
+        Assert.Contains(all, m => m.Instrument == "odooaspire.gateway.requests" && (string?)m.Tags["node"] == "odoo-1" && (string?)m.Tags["outcome"] == "failed");
+        Assert.Equal(10, all.Count(m => m.Instrument == "odooaspire.gateway.requests" && (string?)m.Tags["outcome"] == "served"));
+        Assert.Contains(all, m => m.Instrument == "odooaspire.gateway.retries" && (string?)m.Tags["node"] != "odoo-1");
+        Assert.Contains(all, m => m.Instrument == "odooaspire.gateway.health_transitions"
+            && (string?)m.Tags["node"] == "odoo-1" && (string?)m.Tags["source"] == "passive" && (string?)m.Tags["state"] == "unhealthy");
+    }
+}
