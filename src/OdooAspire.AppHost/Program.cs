@@ -1,6 +1,7 @@
 using OdooAspire;
 using OdooAspire.AppHost.Postgres;
 using OdooAspire.AppHost.Redis;
+using OdooAspire.AppHost.ReplicaRouter;
 using OdooAspire.AppHost.Runtime;
 using OdooAspire.AppHost.Odoo;
 using OdooAspire.AppHost.Gateway;
@@ -9,13 +10,13 @@ try
 {
     var builder = DistributedApplication.CreateBuilder(args);
     var runtime = builder.ChooseRuntime();
+    builder.LogWhenHealthy();
 
     var postgres = builder.AddPostgresWithReplicas(ResourceNames.PostgresPrimary, runtime);
     var redis = builder.AddSessionStore(ResourceNames.Redis, runtime);
+    var router = builder.AddReplicaRouter(ResourceNames.ReplicaRouter, postgres);
 
-    // Until the replica router lands, Odoo's read-only connections go straight to the first replica.
-    var replicaEndpoint = postgres.Replicas.Count > 0 ? postgres.Replicas[0].Endpoint : postgres.Primary.Endpoint;
-    var odoo = builder.AddOdooCluster(runtime, postgres, redis, replicaEndpoint);
+    var odoo = builder.AddOdooCluster(runtime, postgres, redis, router.GetEndpoint(ReplicaRouterEndpoints.Postgres));
     builder.AddGateway(ResourceNames.Gateway, odoo);
 
     builder.Build().Run();
