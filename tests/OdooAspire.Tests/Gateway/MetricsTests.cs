@@ -32,7 +32,10 @@ public sealed class MetricsTests
 
         var all = measurements.ToList();
         Assert.Contains(all, m => m.Instrument == "odooaspire.gateway.requests" && (string?)m.Tags["node"] == "odoo-1" && (string?)m.Tags["outcome"] == "failed");
-        Assert.Equal(10, all.Count(m => m.Instrument == "odooaspire.gateway.requests" && (string?)m.Tags["outcome"] == "served"));
+        var served = all.Where(m => m.Instrument == "odooaspire.gateway.requests" && (string?)m.Tags["outcome"] == "served").ToList();
+        // At least one per request (a request slowed past the hedging delay on a busy machine counts twice).
+        Assert.True(served.Count >= 10, $"{served.Count} served");
+        Assert.DoesNotContain(served, m => (string?)m.Tags["node"] == "odoo-1");
         Assert.Contains(all, m => m.Instrument == "odooaspire.gateway.retries" && (string?)m.Tags["node"] != "odoo-1");
         Assert.Contains(all, m => m.Instrument == "odooaspire.gateway.health_transitions"
             && (string?)m.Tags["node"] == "odoo-1" && (string?)m.Tags["source"] == "passive" && (string?)m.Tags["state"] == "unhealthy");
