@@ -12,11 +12,12 @@ public sealed class FailoverTests
 {
     private static readonly string Node1 = ResourceNames.OdooNode(1);
 
-    /// <summary>odoo-1 first; the active probe effectively off so only the behaviour under test acts.</summary>
+    /// <summary>odoo-1 first; the active probe effectively off and passive ejection long, so only the behaviour under test acts.</summary>
     private static Dictionary<string, string?> Node1First(string hedgingDelay = "00:00:01") => new()
     {
         [$"Weights:{Node1}"] = "1000000",
         ["HealthChecks:Interval"] = "01:00:00",
+        ["HealthChecks:PassiveReactivation"] = "00:01:00",
         ["Retry:HedgingDelay"] = hedgingDelay,
     };
 
