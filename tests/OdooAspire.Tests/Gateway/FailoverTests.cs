@@ -194,6 +194,14 @@ public sealed class FailoverTests
     }
 
     [Fact]
+    public async Task Health_probes_send_a_host_header_because_odoo_18_answers_500_without_one()
+    {
+        await using var gateway = await InProcessGateway.StartAsync(nodeCount: 2);
+
+        Assert.All(gateway.Nodes, node => Assert.Equal(node.Address.Authority, node.LastProbeHost));
+    }
+
+    [Fact]
     public async Task A_request_gets_502_when_every_node_refuses_it()
     {
         await using var gateway = await InProcessGateway.StartAsync(nodeCount: 2, settings: Node1First());
