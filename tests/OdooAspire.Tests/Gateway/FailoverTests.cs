@@ -38,6 +38,21 @@ public sealed class FailoverTests
     }
 
     [Fact]
+    public async Task An_upload_too_large_to_buffer_goes_whole_to_another_node_when_the_chosen_node_refuses_the_connection()
+    {
+        var settings = Node1First();
+        settings["Retry:MaxBufferedBodyBytes"] = "1024";
+        await using var gateway = await InProcessGateway.StartAsync(settings: settings);
+        await gateway[Node1].StopAsync();
+        var body = new string('u', 200_000);
+
+        using var response = await gateway.Client.PostAsync("/web/binary/upload_attachment", new StringContent(body));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(body, (await TestBackend.Echo.ReadAsync(response)).Body);
+    }
+
+    [Fact]
     public async Task A_node_that_refused_a_connection_gets_no_further_requests()
     {
         await using var gateway = await InProcessGateway.StartAsync(settings: Node1First());
