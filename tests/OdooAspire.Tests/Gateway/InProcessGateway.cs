@@ -37,6 +37,8 @@ public sealed class InProcessGateway : IAsyncDisposable
 
     public StatusPage Status => _app.Services.GetRequiredService<StatusPage>();
 
+    public IServiceProvider Services => _app.Services;
+
     public TestBackend this[string name] => Nodes.Single(n => n.Name == name);
 
     /// <summary>

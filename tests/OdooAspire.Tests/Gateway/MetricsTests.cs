@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace OdooAspire.Tests.Gateway;
@@ -10,7 +11,7 @@ public sealed class MetricsTests
     [Fact]
     public async Task Requests_retries_and_health_transitions_are_counted_per_node()
     {
-        var measurements = new ConcurrentQueue<(string Instrument, long Value, Dictionary<string, object?> Tags)>();
+        var measurements = new ConcurrentQueue<(object? Scope, string Instrument, long Value, Dictionary<string, object?> Tags)>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
@@ -20,7 +21,7 @@ public sealed class MetricsTests
             }
         };
         listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-            measurements.Enqueue((instrument.Name, value, tags.ToArray().ToDictionary(t => t.Key, t => t.Value))));
+            measurements.Enqueue((instrument.Meter.Scope, instrument.Name, value, tags.ToArray().ToDictionary(t => t.Key, t => t.Value))));
         listener.Start();
 
         await using var gateway = await InProcessGateway.StartAsync(settings: new Dictionary<string, string?> { ["Weights:odoo-1"] = "1000000" });
@@ -30,7 +31,9 @@ public sealed class MetricsTests
             using var response = await gateway.Client.GetAsync("/odoo");
         }
 
-        var all = measurements.ToList();
+        // Only this gateway's meter (scoped to its meter factory): other gateways of the test run may still report.
+        var factory = gateway.Services.GetRequiredService<IMeterFactory>();
+        var all = measurements.Where(m => ReferenceEquals(m.Scope, factory)).ToList();
         Assert.Contains(all, m => m.Instrument == "odooaspire.gateway.requests" && (string?)m.Tags["node"] == "odoo-1" && (string?)m.Tags["outcome"] == "failed");
         var served = all.Where(m => m.Instrument == "odooaspire.gateway.requests" && (string?)m.Tags["outcome"] == "served").ToList();
         // At least one per request (a request slowed past the hedging delay on a busy machine counts twice).
