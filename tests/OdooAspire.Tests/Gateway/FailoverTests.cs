@@ -209,6 +209,30 @@ public sealed class FailoverTests
     }
 
     [Fact]
+    public async Task A_large_download_arrives_whole_through_the_hedging_pipeline()
+    {
+        await using var gateway = await InProcessGateway.StartAsync(nodeCount: 2);
+        var file = new byte[8 * 1024 * 1024];
+        Random.Shared.NextBytes(file);
+        foreach (var node in gateway.Nodes)
+        {
+            node.Behavior = async (context, _) =>
+            {
+                // Sent in slices, so the body is still streaming long after the node's answer won the pipeline.
+                for (var offset = 0; offset < file.Length; offset += 256 * 1024)
+                {
+                    await context.Response.Body.WriteAsync(file.AsMemory(offset, 256 * 1024));
+                    await context.Response.Body.FlushAsync();
+                }
+            };
+        }
+
+        var downloaded = await gateway.Client.GetByteArrayAsync("/web/content/42");
+
+        Assert.Equal(file, downloaded);
+    }
+
+    [Fact]
     public async Task Health_probes_send_a_host_header_because_odoo_18_answers_500_without_one()
     {
         await using var gateway = await InProcessGateway.StartAsync(nodeCount: 2);
