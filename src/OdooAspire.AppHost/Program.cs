@@ -4,6 +4,7 @@ using OdooAspire.AppHost.Redis;
 using OdooAspire.AppHost.ReplicaRouter;
 using OdooAspire.AppHost.Runtime;
 using OdooAspire.AppHost.Odoo;
+using OdooAspire.AppHost.Gateway;
 
 try
 {
@@ -16,6 +17,7 @@ try
     var router = builder.AddReplicaRouter(ResourceNames.ReplicaRouter, runtime, postgres);
 
     var odoo = builder.AddOdooCluster(runtime, postgres, redis, router.GetEndpoint(ReplicaRouterEndpoints.Postgres));
+    builder.AddGateway(ResourceNames.Gateway, odoo);
 
     builder.Build().Run();
     return 0;

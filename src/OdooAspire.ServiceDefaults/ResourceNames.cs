@@ -13,6 +13,12 @@ public static class ResourceNames
     public const string Filestore = "filestore";
     public const string OdooInit = "odoo-init";
 
+    /// <summary>The gateway's YARP cluster of every node's http endpoint.</summary>
+    public const string GatewayHttpCluster = "odoo-http";
+
+    /// <summary>The gateway's YARP cluster of every node's gevent (websocket) endpoint.</summary>
+    public const string GatewayWebSocketCluster = "odoo-websocket";
+
     public const string PostgresPassword = "postgres-password";
     public const string PostgresReplicationPassword = "postgres-replication-password";
     public const string RedisPassword = "redis-password";
