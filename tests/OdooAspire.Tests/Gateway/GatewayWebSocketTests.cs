@@ -15,6 +15,8 @@ public sealed class GatewayWebSocketTests(GatewayStackFixture stack)
     {
         var socket = new ClientWebSocket();
         socket.Options.SetRequestHeader("Cookie", $"session_id={sessionId}");
+        // Browsers always send Origin; Odoo refuses a handshake without one.
+        socket.Options.SetRequestHeader("Origin", stack.Gateway.GetLeftPart(UriPartial.Authority));
         socket.Options.CollectHttpResponseDetails = true;
         await socket.ConnectAsync(new UriBuilder(stack.Gateway) { Scheme = "ws", Path = "/websocket" }.Uri, CancellationToken.None);
         var node = socket.HttpResponseHeaders!["X-OdooAspire-Node"].Single();
