@@ -32,9 +32,14 @@ public sealed class OdooRequest(HttpContext http, OdooSession session, StandInSe
     public static async Task<OdooRequest> OpenAsync(HttpContext http, StandInServices services)
     {
         var sid = http.Request.Cookies[CookieName];
-        var session = RedisSessionStore.IsValidKey(sid)
-            ? await services.Sessions.GetAsync(sid!)
-            : services.Sessions.New();
+        var session = services.Sessions.New();
+        if (RedisSessionStore.IsValidKey(sid))
+        {
+            session = await services.Sessions.GetAsync(sid!);
+            // As Odoo's _get_session_and_dbname: a session that was never saved keeps the id the browser has.
+            session.Sid = sid!;
+        }
+
         return new(http, session, services);
     }
 
@@ -124,6 +129,13 @@ public sealed class Users(StandInDatabase database)
         command.Parameters.AddWithValue("login", login);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? (reader.GetInt32(0), reader.GetString(1)) : null;
+    }
+
+    public async Task<int?> PartnerIdAsync(int uid, CancellationToken cancellationToken)
+    {
+        await using var command = database.Primary.CreateCommand("SELECT partner_id FROM res_users WHERE id = @uid");
+        command.Parameters.AddWithValue("uid", uid);
+        return await command.ExecuteScalarAsync(cancellationToken) as int?;
     }
 
     public async Task<string?> PasswordHashAsync(int uid, CancellationToken cancellationToken)

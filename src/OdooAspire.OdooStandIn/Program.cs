@@ -2,6 +2,7 @@ using System.Net;
 using OdooAspire;
 using OdooAspire.Odoo;
 using OdooAspire.OdooStandIn;
+using OdooAspire.OdooStandIn.Bus;
 using OdooAspire.OdooStandIn.Controllers;
 using OdooAspire.OdooStandIn.JsonRpc;
 using OdooAspire.OdooStandIn.Sessions;
@@ -50,6 +51,9 @@ builder.Services.AddSingleton<RedisSessionStore>();
 builder.Services.AddSingleton<Users>();
 builder.Services.AddSingleton<Partners>();
 builder.Services.AddSingleton<StandInServices>();
+builder.Services.AddSingleton<BusHub>();
+builder.Services.AddHostedService(services => services.GetRequiredService<BusHub>());
+builder.Services.AddSingleton<Presence>();
 
 var app = builder.Build();
 app.Logger.LogInformation(
@@ -57,9 +61,12 @@ app.Logger.LogInformation(
     conf.Database, httpPort, geventPort, conf.DbHost, conf.DbPort, conf.DbReplicaHost, conf.DbReplicaPort);
 
 app.UseSessionStoreGuard();
+app.UseWebSockets();
 app.MapDefaultEndpoints();
 app.MapHealthRoutes();
 app.MapSessionRoutes();
 app.MapDatasetRoutes();
+app.MapLoginRoutes();
+app.MapWebsocketRoutes();
 await app.RunAsync();
 return 0;

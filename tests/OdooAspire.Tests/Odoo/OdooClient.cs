@@ -25,13 +25,17 @@ public sealed class OdooClient(Uri node) : IDisposable
         }
 
         var response = await _http.SendAsync(request);
+        Remember(response);
+        return response;
+    }
+
+    private void Remember(HttpResponseMessage response)
+    {
         if (response.Headers.TryGetValues("Set-Cookie", out var cookies)
             && cookies.Select(c => c.Split(';')[0]).FirstOrDefault(c => c.StartsWith("session_id=")) is { } cookie)
         {
             SessionId = cookie["session_id=".Length..];
         }
-
-        return response;
     }
 
     /// <summary>The JSON-RPC envelope of a call to <paramref name="path"/>.</summary>
@@ -63,6 +67,20 @@ public sealed class OdooClient(Uri node) : IDisposable
         CallAsync("/web/dataset/call_kw", new JsonObject { ["model"] = model, ["method"] = method, ["args"] = args, ["kwargs"] = kwargs ?? [] });
 
     public Task<HttpResponseMessage> GetAsync(string path) => _http.GetAsync(path);
+
+    /// <summary>A GET that sends and keeps the session cookie, as a browser loading a page.</summary>
+    public async Task<HttpResponseMessage> GetWithSessionAsync(string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (SessionId is not null)
+        {
+            request.Headers.Add("Cookie", $"session_id={SessionId}");
+        }
+
+        var response = await _http.SendAsync(request);
+        Remember(response);
+        return response;
+    }
 
     public void Dispose() => _http.Dispose();
 }

@@ -51,3 +51,10 @@ public sealed class OdooStackFixture : IAsyncLifetime
 
     public async Task DisposeAsync() => await App.DisposeAsync();
 }
+
+/// <summary>The read-mostly Odoo tests share one stack; tests that stop resources get their own.</summary>
+[CollectionDefinition(Name)]
+public sealed class OdooStackCollection : ICollectionFixture<OdooStackFixture>
+{
+    public const string Name = "odoo stack";
+}

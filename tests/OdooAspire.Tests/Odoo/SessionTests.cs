@@ -1,8 +1,14 @@
+using System.Net;
 using System.Text.Json.Nodes;
+using OdooAspire.AppHost.Odoo;
+using OdooAspire.Odoo;
+using OdooAspire.Tests.Infrastructure;
+using StackExchange.Redis;
 
 namespace OdooAspire.Tests.Odoo;
 
-public sealed class SessionTests(OdooStackFixture stack) : IClassFixture<OdooStackFixture>
+[Collection(OdooStackCollection.Name)]
+public sealed class SessionTests(OdooStackFixture stack)
 {
     [Fact]
     public async Task A_session_created_by_logging_in_on_one_node_is_valid_on_every_other_node()
@@ -22,6 +28,20 @@ public sealed class SessionTests(OdooStackFixture stack) : IClassFixture<OdooSta
     }
 
     [Fact]
+    public async Task Logging_in_stores_the_session_in_Redis_under_the_shared_key_with_Odoos_7_day_lifetime()
+    {
+        using var client = await stack.LoggedInClientAsync(OdooStackFixture.Nodes[2]);
+
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(await stack.App.ConnectionStringAsync(ResourceNames.Redis));
+        var key = SessionStoreContract.DefaultKeyPrefix + client.SessionId;
+        var session = JsonNode.Parse((string)(await redis.GetDatabase().StringGetAsync(key))!)!;
+        Assert.Equal(2, session["uid"]!.GetValue<int>());
+        Assert.Equal(OdooStackFixture.Database, session["db"]!.GetValue<string>());
+        var ttl = await redis.GetDatabase().KeyTimeToLiveAsync(key);
+        Assert.InRange(ttl!.Value, TimeSpan.FromDays(7) - TimeSpan.FromMinutes(1), TimeSpan.FromDays(7));
+    }
+
+    [Fact]
     public async Task A_wrong_password_is_refused_with_Odoos_AccessDenied_and_no_session()
     {
         using var client = stack.Client(OdooStackFixture.Nodes[1]);
@@ -33,31 +53,78 @@ public sealed class SessionTests(OdooStackFixture stack) : IClassFixture<OdooSta
         Assert.Equal("odoo.exceptions.AccessDenied", error["data"]!["name"]!.GetValue<string>());
 
         var info = await client.CallAsync("/web/session/get_session_info", []);
+        Assert.Equal(100, info["error"]!["code"]!.GetValue<int>());
         Assert.Equal("odoo.http.SessionExpiredException", info["error"]!["data"]!["name"]!.GetValue<string>());
     }
 
     [Fact]
-    public async Task A_partner_created_through_node_1_is_read_through_node_2_within_5_seconds()
+    public async Task Odoos_default_admin_password_does_not_work()
     {
-        using var writer = await stack.LoggedInClientAsync(OdooStackFixture.Nodes[0]);
-        var name = $"Partner {Guid.NewGuid():N}";
-        var id = (await writer.ResultAsync("/web/dataset/call_kw", new JsonObject
-        {
-            ["model"] = "res.partner", ["method"] = "create", ["args"] = new JsonArray(new JsonObject { ["name"] = name }), ["kwargs"] = new JsonObject(),
-        }))!.GetValue<int>();
+        using var client = stack.Client(OdooStackFixture.Nodes[0]);
+        var answer = await client.AuthenticateAsync(OdooStackFixture.Database, "admin", "admin");
 
-        using var reader = stack.Client(OdooStackFixture.Nodes[1]);
-        reader.SessionId = writer.SessionId;
-        var rows = await Infrastructure.Poll.UntilAsync(
-            async () => (await reader.ResultAsync("/web/dataset/call_kw", new JsonObject
-            {
-                ["model"] = "res.partner", ["method"] = "search_read",
-                ["args"] = new JsonArray(new JsonArray(new JsonArray("name", "=", name))),
-                ["kwargs"] = new JsonObject { ["fields"] = new JsonArray("id", "name") },
-            }))!.AsArray(),
-            rows => rows.Count == 1,
-            TimeSpan.FromSeconds(5),
-            "the new partner read through node 2");
-        Assert.Equal(id, rows[0]!["id"]!.GetValue<int>());
+        Assert.Equal("odoo.exceptions.AccessDenied", answer["error"]!["data"]!["name"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task After_destroy_the_session_is_no_longer_valid_on_any_node()
+    {
+        using var client = await stack.LoggedInClientAsync(OdooStackFixture.Nodes[0]);
+        var loggedIn = client.SessionId;
+
+        await client.ResultAsync("/web/session/destroy", []);
+
+        foreach (var node in OdooStackFixture.Nodes)
+        {
+            using var other = stack.Client(node);
+            other.SessionId = loggedIn;
+            var info = await other.CallAsync("/web/session/get_session_info", []);
+            Assert.Equal("odoo.http.SessionExpiredException", info["error"]!["data"]!["name"]!.GetValue<string>());
+        }
+    }
+
+    [Fact]
+    public async Task The_login_form_carries_a_csrf_token_and_logs_the_user_in_with_a_redirect()
+    {
+        using var browser = stack.Client(OdooStackFixture.Nodes[1]);
+        using var page = await browser.GetWithSessionAsync("/web/login");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var html = await page.Content.ReadAsStringAsync();
+        var token = System.Text.RegularExpressions.Regex.Match(html, "name=\"csrf_token\" value=\"([^\"]+)\"").Groups[1].Value;
+        Assert.NotEmpty(token);
+
+        using var wrong = await browser.PostAsync("/web/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["csrf_token"] = token, ["login"] = "admin", ["password"] = "wrong",
+        }));
+        Assert.Equal(HttpStatusCode.OK, wrong.StatusCode);
+        Assert.Contains("Wrong login/password", await wrong.Content.ReadAsStringAsync());
+
+        using var forged = await browser.PostAsync("/web/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["csrf_token"] = "0" + token, ["login"] = "admin", ["password"] = stack.AdminPassword,
+        }));
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+
+        using var right = await browser.PostAsync("/web/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["csrf_token"] = token, ["login"] = "admin", ["password"] = stack.AdminPassword, ["redirect"] = "/odoo",
+        }));
+        Assert.Equal(HttpStatusCode.SeeOther, right.StatusCode);
+        var info = await browser.ResultAsync("/web/session/get_session_info", []);
+        Assert.Equal(2, info!["uid"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Health_answers_pass_and_with_db_server_status_checks_the_primary()
+    {
+        using var client = stack.Client(OdooStackFixture.Nodes[0]);
+        using var plain = await client.GetAsync(OdooCluster.HealthPath);
+        Assert.Equal("pass", JsonNode.Parse(await plain.Content.ReadAsStringAsync())!["status"]!.GetValue<string>());
+
+        using var withDb = await client.GetAsync(OdooCluster.HealthPath + "?db_server_status=1");
+        var body = JsonNode.Parse(await withDb.Content.ReadAsStringAsync())!;
+        Assert.Equal(HttpStatusCode.OK, withDb.StatusCode);
+        Assert.True(body["db_server_status"]!.GetValue<bool>());
     }
 }
