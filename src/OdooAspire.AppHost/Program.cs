@@ -8,6 +8,7 @@ try
 {
     var builder = DistributedApplication.CreateBuilder(args);
     var runtime = builder.ChooseRuntime();
+    builder.LogWhenHealthy();
 
     var postgres = builder.AddPostgresWithReplicas(ResourceNames.PostgresPrimary, runtime);
     var redis = builder.AddSessionStore(ResourceNames.Redis, runtime);

@@ -90,11 +90,12 @@ public static class PostgresBuilderExtensions
         var replicas = Enumerable.Range(1, replicaCount).Select(ordinal =>
         {
             var replicaName = ResourceNames.PostgresReplica(ordinal);
-            var replica = builder.AddResource(new PostgresReplicaContainerResource(replicaName, password.Resource))
+            var replica = builder.AddResource(new PostgresReplicaContainerResource(replicaName, password.Resource));
+            replica
                 .WithImage(image.Image, image.Tag)
                 .WithImageRegistry(image.Registry)
                 .WithEndpoint(name: PostgresServer.EndpointName, scheme: "tcp", targetPort: PostgresServer.ContainerPort, env: "PGPORT")
-                .WithVolume($"odooaspire-{replicaName}-data", ContainerReplicaData)
+                .WithVolume(VolumeNameGenerator.Generate(replica, "data"), ContainerReplicaData)
                 .WithBindMount(scripts, ContainerScriptsPath, isReadOnly: true)
                 .WithEntrypoint("/bin/bash")
                 .WithArgs($"{ContainerScriptsPath}/postgres.sh", "replica")

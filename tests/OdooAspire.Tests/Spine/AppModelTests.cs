@@ -1,0 +1,116 @@
+using OdooAspire.AppHost.Postgres;
+using OdooAspire.AppHost.Redis;
+using OdooAspire.Tests.Infrastructure;
+
+namespace OdooAspire.Tests.Spine;
+
+/// <summary>The application model, built but not started, in both runtimes.</summary>
+public sealed class AppModelTests
+{
+    private static readonly string[] Secrets =
+        [ResourceNames.PostgresPassword, ResourceNames.PostgresReplicationPassword, ResourceNames.RedisPassword];
+
+    [Theory]
+    [InlineData("Processes")]
+    [InlineData("Containers")]
+    public async Task The_spine_has_the_resources_and_secret_parameters_of_the_architecture(string runtime)
+    {
+        await using var builder = await TestStack.CreateBuilderAsync($"--OdooAspire:Runtime={runtime}");
+        var names = builder.Resources.Select(r => r.Name).ToList();
+
+        foreach (var expected in SpineResources.All.Concat(Secrets))
+        {
+            Assert.Contains(expected, names);
+        }
+
+        Assert.DoesNotContain(ResourceNames.PostgresReplica(3), names);
+        foreach (var secret in Secrets)
+        {
+            var parameter = Assert.IsType<ParameterResource>(builder.Resources.Single(r => r.Name == secret));
+            Assert.True(parameter.Secret, $"{secret} must be a secret parameter");
+        }
+    }
+
+    [Fact]
+    public async Task The_process_runtime_has_no_container_resource_at_all()
+    {
+        await using var builder = await TestStack.CreateBuilderAsync("--OdooAspire:Runtime=Processes");
+
+        Assert.Empty(builder.Resources.OfType<ContainerResource>());
+        Assert.Equal(PostgresRole.Primary, Assert.IsType<PostgresProcessResource>(Resource(builder, ResourceNames.PostgresPrimary)).Role);
+        foreach (var replica in SpineResources.Replicas)
+        {
+            Assert.Equal(PostgresRole.Replica, Assert.IsType<PostgresProcessResource>(Resource(builder, replica)).Role);
+        }
+
+        Assert.IsType<RedisProcessResource>(Resource(builder, ResourceNames.Redis));
+    }
+
+    [Fact]
+    public async Task The_container_runtime_uses_the_official_images_with_replicas_on_the_primarys_exact_image()
+    {
+        await using var builder = await TestStack.CreateBuilderAsync("--OdooAspire:Runtime=Containers");
+
+        var primary = Assert.IsType<PostgresServerResource>(Resource(builder, ResourceNames.PostgresPrimary));
+        var primaryImage = primary.Annotations.OfType<ContainerImageAnnotation>().Single();
+        Assert.Equal("library/postgres", primaryImage.Image);
+        foreach (var replica in SpineResources.Replicas)
+        {
+            var image = Assert.IsType<PostgresReplicaContainerResource>(Resource(builder, replica)).Annotations.OfType<ContainerImageAnnotation>().Single();
+            Assert.Equal((primaryImage.Registry, primaryImage.Image, primaryImage.Tag), (image.Registry, image.Image, image.Tag));
+        }
+
+        var redis = Assert.IsType<RedisResource>(Resource(builder, ResourceNames.Redis));
+        var redisArgs = await ModelValues.ArgumentsAsync(redis);
+        Assert.Contains("--appendonly yes", string.Join(' ', redisArgs));
+        Assert.Contains(redis.Annotations.OfType<ContainerMountAnnotation>(), m => m.Type == ContainerMountType.Volume && m.Target == "/data");
+    }
+
+    [Fact]
+    public async Task Each_replica_waits_for_the_primary_and_streams_from_its_own_slot()
+    {
+        await using var builder = await TestStack.CreateBuilderAsync("--OdooAspire:Runtime=Processes");
+        ModelValues.AllocateEndpoints(builder);
+        var primary = Resource(builder, ResourceNames.PostgresPrimary);
+
+        var slots = new List<string>();
+        foreach (var replica in SpineResources.Replicas.Select(name => Resource(builder, name)))
+        {
+            Assert.Contains(replica.Annotations.OfType<WaitAnnotation>(), w => w.Resource == primary);
+            var environment = await ModelValues.EnvironmentAsync(replica);
+            slots.Add(environment["REPLICATION_SLOT"]);
+        }
+
+        Assert.Equal(["pg_replica_1", "pg_replica_2"], slots);
+        var primaryEnvironment = await ModelValues.EnvironmentAsync(primary);
+        Assert.Equal("pg_replica_1 pg_replica_2", primaryEnvironment["REPLICA_SLOTS"]);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task The_replica_count_is_configuration(int replicas)
+    {
+        await using var builder = await TestStack.CreateBuilderAsync("--OdooAspire:Runtime=Processes", $"--OdooAspire:PostgresReplicas={replicas}");
+
+        var replicaNames = builder.Resources.OfType<PostgresProcessResource>()
+            .Where(r => r.Role == PostgresRole.Replica)
+            .Select(r => r.Name);
+        Assert.Equal(Enumerable.Range(1, replicas).Select(ResourceNames.PostgresReplica), replicaNames);
+    }
+
+    [Fact]
+    public async Task A_secret_given_as_configuration_is_used_instead_of_a_generated_one()
+    {
+        const string given = "given-in-configuration-3f9a";
+        await using var builder = await TestStack.CreateBuilderAsync("--OdooAspire:Runtime=Processes", $"--Parameters:{ResourceNames.RedisPassword}={given}");
+
+        var redis = (IResourceWithConnectionString)Resource(builder, ResourceNames.Redis);
+        Assert.Contains($"password={given}", redis.ConnectionStringExpression.ValueExpression.Replace("{" + ResourceNames.RedisPassword + ".value}", given));
+        var parameter = (ParameterResource)Resource(builder, ResourceNames.RedisPassword);
+        Assert.Equal(given, await parameter.GetValueAsync(default));
+    }
+
+    private static IResource Resource(IDistributedApplicationTestingBuilder builder, string name) =>
+        builder.Resources.Single(r => r.Name == name);
+}
