@@ -3,6 +3,8 @@ using OdooAspire.AppHost.Postgres;
 using OdooAspire.AppHost.Redis;
 using OdooAspire.AppHost.Runtime;
 using OdooAspire.AppHost.Odoo;
+using OdooAspire.AppHost.Gateway;
+using OdooAspire.AppHost.Edge;
 
 try
 {
@@ -15,7 +17,9 @@ try
 
     // Until the replica router lands, Odoo's read-only connections go straight to the first replica.
     var replicaEndpoint = postgres.Replicas.Count > 0 ? postgres.Replicas[0].Endpoint : postgres.Primary.Endpoint;
-    builder.AddOdooCluster(runtime, postgres, redis, replicaEndpoint);
+    var odoo = builder.AddOdooCluster(runtime, postgres, redis, replicaEndpoint);
+    var gateway = builder.AddGateway(ResourceNames.Gateway, odoo.Nodes.Select(node => node.Resource));
+    builder.AddEdge(ResourceNames.Edge, runtime, gateway);
 
     builder.Build().Run();
     return 0;
