@@ -30,6 +30,8 @@ public sealed class EdgeTests(EdgeStackFixture stack)
     [Fact]
     public async Task Behind_the_gateway_a_request_through_the_edge_carries_https_and_the_clients_address_whatever_the_client_claimed()
     {
+        // The probe echoes what it received unless a static-file test left its own behaviour.
+        stack.Probe.Behavior = null;
         using var client = stack.EdgeClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, $"{EdgeStackFixture.ProbePrefix}/who");
         request.Headers.Add("X-Forwarded-For", "203.0.113.9");
@@ -47,6 +49,8 @@ public sealed class EdgeTests(EdgeStackFixture stack)
     [Fact]
     public async Task A_client_that_bypasses_the_edge_cannot_claim_https_or_another_address_at_the_gateway()
     {
+        // The probe echoes what it received unless a static-file test left its own behaviour.
+        stack.Probe.Behavior = null;
         using var client = new HttpClient { BaseAddress = stack.App.GetEndpoint(ResourceNames.Gateway, "http") };
         using var request = new HttpRequestMessage(HttpMethod.Get, $"{EdgeStackFixture.ProbePrefix}/who");
         request.Headers.Add("X-Forwarded-For", "203.0.113.9");
