@@ -11,6 +11,7 @@ DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-16}
 STATIC_PATH=${STATIC_PATH:-/web/static/src/img/favicon.ico}
 root=$(mktemp -d /tmp/odooaspire-edge-bench.XXXXXX)
+chmod 755 "$root"   # PostgreSQL runs as the postgres user and must reach its data folder
 password=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
 dotnet build src/OdooAspire.AppHost -v q -nologo >/dev/null
@@ -35,7 +36,7 @@ for _ in $(seq 1 180); do
   fi
   sleep 1
 done
-[ -n "$conf" ] || { echo "the edge did not start; see $root/apphost.log" >&2; exit 1; }
+curl -skf "https://127.0.0.1:$https/web/health" >/dev/null || { echo "no node answered through the edge within 180 s; see $root/apphost.log" >&2; exit 1; }
 
 edge="https://127.0.0.1:$https"
 direct="http://$gateway"

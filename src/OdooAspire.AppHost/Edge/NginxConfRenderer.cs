@@ -64,7 +64,8 @@ public static class NginxConfRenderer
         Line($"    client_max_body_size {conf.MaxBodySize};");
         Line("    log_format edge '$remote_addr \"$request\" $status $body_bytes_sent '");
         Line("                    'rt=$request_time urt=$upstream_response_time cache=$upstream_cache_status';");
-        Line($"    access_log {conf.LogPath} edge;");
+        // Buffered: every line goes through Aspire's log pipe, which must not set the pace of requests.
+        Line($"    access_log {conf.LogPath} edge buffer=64k flush=1s;");
         Line();
         Line($"    client_body_temp_path {temp}/client_body;");
         Line($"    proxy_temp_path {temp}/proxy;");
