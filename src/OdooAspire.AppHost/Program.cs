@@ -1,6 +1,7 @@
 using OdooAspire;
 using OdooAspire.AppHost.Postgres;
 using OdooAspire.AppHost.Redis;
+using OdooAspire.AppHost.ReplicaRouter;
 using OdooAspire.AppHost.Runtime;
 using OdooAspire.AppHost.Odoo;
 using OdooAspire.AppHost.Gateway;
@@ -14,11 +15,10 @@ try
 
     var postgres = builder.AddPostgresWithReplicas(ResourceNames.PostgresPrimary, runtime);
     var redis = builder.AddSessionStore(ResourceNames.Redis, runtime);
+    var router = builder.AddReplicaRouter(ResourceNames.ReplicaRouter, postgres);
 
-    // Until the replica router lands, Odoo's read-only connections go straight to the first replica.
-    var replicaEndpoint = postgres.Replicas.Count > 0 ? postgres.Replicas[0].Endpoint : postgres.Primary.Endpoint;
-    var odoo = builder.AddOdooCluster(runtime, postgres, redis, replicaEndpoint);
-    var gateway = builder.AddGateway(ResourceNames.Gateway, odoo.Nodes.Select(node => node.Resource));
+    var odoo = builder.AddOdooCluster(runtime, postgres, redis, router.GetEndpoint(ReplicaRouterEndpoints.Postgres));
+    var gateway = builder.AddGateway(ResourceNames.Gateway, odoo);
     builder.AddEdge(ResourceNames.Edge, runtime, gateway);
 
     builder.Build().Run();

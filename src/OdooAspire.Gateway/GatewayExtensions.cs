@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
 using OdooAspire.Gateway;
 using OdooAspire.Gateway.Balancing;
 using OdooAspire.Gateway.Health;
@@ -68,7 +69,7 @@ public static class GatewayExtensions
     /// <summary>Maps /gateway/status and the proxy: buffering, database-manager lock-out, affinity, load balancing, passive health.</summary>
     public static WebApplication MapOdooGateway(this WebApplication app)
     {
-        var settings = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<GatewayOptions>>().Value;
+        var settings = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
         // With no known proxies ASP.NET Core's middleware would believe any caller: only add it for configured edges.
         if (settings.TrustedEdges.Count > 0)
         {

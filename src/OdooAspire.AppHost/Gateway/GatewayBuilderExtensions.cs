@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using OdooAspire.AppHost.Odoo;
 
 namespace OdooAspire.AppHost.Gateway;
 
@@ -7,6 +8,10 @@ public static class GatewayBuilderExtensions
 {
     /// <summary>Where the gateway's own settings (OdooAspire.Gateway's <c>Gateway</c> section) can be given to the AppHost.</summary>
     public const string SettingsSection = "OdooAspire:Gateway";
+
+    /// <summary>Adds the gateway project <paramref name="name"/> in front of every node of <paramref name="odoo"/>.</summary>
+    public static IResourceBuilder<ProjectResource> AddGateway(this IDistributedApplicationBuilder builder, string name, OdooCluster odoo) =>
+        builder.AddGateway(name, odoo.Nodes.Select(node => node.Resource));
 
     /// <summary>
     /// Adds the gateway project <paramref name="name"/> with one route and cluster per Odoo endpoint: <c>/websocket</c>

@@ -1,3 +1,5 @@
+using OdooAspire.AppHost.Odoo;
+
 namespace OdooAspire.AppHost.Gateway;
 
 /// <summary>
@@ -6,9 +8,9 @@ namespace OdooAspire.AppHost.Gateway;
 /// </summary>
 public sealed record GatewayRoute(string Cluster, string PathPattern, string EndpointName, string HealthPath)
 {
-    public static readonly GatewayRoute WebSocket = new(ResourceNames.GatewayWebSocketCluster, "/websocket/{**rest}", "gevent", "/websocket/health");
+    public static readonly GatewayRoute WebSocket = new(ResourceNames.GatewayWebSocketCluster, "/websocket/{**rest}", OdooCluster.GeventEndpointName, "/websocket/health");
 
-    public static readonly GatewayRoute Http = new(ResourceNames.GatewayHttpCluster, "/{**path}", "http", "/web/health");
+    public static readonly GatewayRoute Http = new(ResourceNames.GatewayHttpCluster, "/{**path}", OdooCluster.HttpEndpointName, OdooCluster.HealthPath);
 
     public static readonly IReadOnlyList<GatewayRoute> All = [WebSocket, Http];
 }

@@ -213,7 +213,10 @@ public static class OdooClusterExtensions
                 .WithHttpHealthCheck(OdooCluster.HealthPath, endpointName: OdooCluster.HttpEndpointName)
                 .WithReferenceRelationship(Postgres.Primary.Resource.Resource)
                 .WithReferenceRelationship(Redis.Resource)
+                .WithReferenceRelationship(ReplicaEndpoint.Resource)
                 .WaitFor(Redis)
+                // A node that opens its read-only pool before the replica endpoint listens falls back to the primary for 20 minutes.
+                .WaitFor(Builder.CreateResourceBuilder<IResource>(ReplicaEndpoint.Resource))
                 .WaitForCompletion(init);
             return new(Builder.CreateResourceBuilder<IResourceWithEndpoints>(node.Resource));
         }

@@ -77,29 +77,33 @@ public static class PostgresBuilderExtensions
         IDistributedApplicationBuilder builder, string name, int replicaCount,
         IResourceBuilder<ParameterResource> password, IResourceBuilder<ParameterResource> replicationPassword, string slots)
     {
-        var scripts = builder.ScriptPath("postgres");
         var primary = builder.AddPostgres(name, password: password)
             .WithDataVolume()
-            .WithBindMount(scripts, ContainerScriptsPath, isReadOnly: true)
-            .WithInitFiles(builder.ScriptPath("postgres", "initdb.d"))
             .WithEnvironment("REPLICATION_PASSWORD", replicationPassword)
             .WithEnvironment("REPLICA_SLOTS", slots);
 
-        // Replicas run the primary's exact image: pg_basebackup and streaming need the same major version.
-        var image = primary.Resource.Annotations.OfType<ContainerImageAnnotation>().Single();
+        // Primary and replicas run one image: the official one (its tag pinned by Aspire.Hosting.PostgreSQL)
+        // plus the replication scripts, built from scripts/postgres so deployments need no bind mount;
+        // pg_basebackup and streaming need the same major version anyway.
+        var official = primary.Resource.Annotations.OfType<ContainerImageAnnotation>().Single();
+        var officialImage = $"{official.Registry}/{official.Image}:{official.Tag}";
+        var context = builder.ScriptPath("postgres");
+        primary.WithDockerfile(context).WithBuildArg("POSTGRES_IMAGE", officialImage);
+
         var replicas = Enumerable.Range(1, replicaCount).Select(ordinal =>
         {
             var replicaName = ResourceNames.PostgresReplica(ordinal);
             var replica = builder.AddResource(new PostgresReplicaContainerResource(replicaName, password.Resource));
             replica
-                .WithImage(image.Image, image.Tag)
-                .WithImageRegistry(image.Registry)
+                .WithImage(official.Image, official.Tag)
+                .WithDockerfile(context)
+                .WithBuildArg("POSTGRES_IMAGE", officialImage)
                 .WithEndpoint(name: PostgresServer.EndpointName, scheme: "tcp", targetPort: PostgresServer.ContainerPort, env: "PGPORT")
                 .WithVolume(VolumeNameGenerator.Generate(replica, "data"), ContainerReplicaData)
-                .WithBindMount(scripts, ContainerScriptsPath, isReadOnly: true)
                 .WithEntrypoint("/bin/bash")
                 .WithArgs($"{ContainerScriptsPath}/postgres.sh", "replica")
                 .WithEnvironment("PGDATA", ContainerReplicaData)
+                .WithEnvironment("PGLISTEN", "*")
                 .WithEnvironment("PRIMARY_HOST", primary.Resource.PrimaryEndpoint.Property(EndpointProperty.Host))
                 .WithEnvironment("PRIMARY_PORT", primary.Resource.PrimaryEndpoint.Property(EndpointProperty.TargetPort))
                 .WithEnvironment("REPLICATION_PASSWORD", replicationPassword)

@@ -1,7 +1,4 @@
 using Polly;
-using OdooAspire.Gateway.Balancing;
-using OdooAspire.Gateway.Health;
-using OdooAspire.Gateway.Status;
 using Yarp.ReverseProxy.Model;
 
 namespace OdooAspire.Gateway.Resilience;

@@ -3,6 +3,7 @@ namespace OdooAspire.Gateway.Status;
 /// <summary>What the gateway knows about one node of one cluster: live counters for the load balancer and the status page.</summary>
 public sealed class NodeStatistics(string clusterId, string destinationId)
 {
+    private long _sent;
     private long _inFlight;
     private long _served;
     private long _failed;
@@ -12,6 +13,9 @@ public sealed class NodeStatistics(string clusterId, string destinationId)
     public string ClusterId { get; } = clusterId;
 
     public string DestinationId { get; } = destinationId;
+
+    /// <summary>Every attempt ever sent to this node, hedged copies and retries included.</summary>
+    public long Sent => Volatile.Read(ref _sent);
 
     /// <summary>Attempts sent to this node and not finished yet (hedged copies included): the load balancer's signal.</summary>
     public long InFlight => Volatile.Read(ref _inFlight);
@@ -27,6 +31,7 @@ public sealed class NodeStatistics(string clusterId, string destinationId)
 
     internal void AttemptStarted(bool isRetry)
     {
+        Interlocked.Increment(ref _sent);
         Interlocked.Increment(ref _inFlight);
         if (isRetry)
         {

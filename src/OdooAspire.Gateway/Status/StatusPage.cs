@@ -9,8 +9,8 @@ using Yarp.ReverseProxy.Model;
 namespace OdooAspire.Gateway.Status;
 
 /// <summary>
-/// /gateway/status, in the spirit of HAProxy's stats page: every node of every cluster with its health, in-flight,
-/// served, failed and retried counts, last probe and weight. HTML for people, JSON for <c>Accept: application/json</c>.
+/// /gateway/status, in the spirit of HAProxy's stats page: every node of every cluster with its health, sent,
+/// in-flight, served, failed and retried counts, last probe and weight. HTML for people, JSON for <c>Accept: application/json</c>.
 /// </summary>
 public sealed class StatusPage(IProxyStateLookup proxyState, GatewayStatistics statistics, IOptions<GatewayOptions> options)
 {
@@ -30,6 +30,7 @@ public sealed class StatusPage(IProxyStateLookup proxyState, GatewayStatistics s
                     State(destination.Health),
                     destination.Health.Active.ToString(),
                     destination.Health.Passive.ToString(),
+                    node.Sent,
                     node.InFlight,
                     node.Served,
                     node.Failed,
@@ -65,7 +66,7 @@ public sealed class StatusPage(IProxyStateLookup proxyState, GatewayStatistics s
         {
             html.Append("<h2>").Append(WebUtility.HtmlEncode(cluster.Id)).Append("</h2><p>load balancing: ")
                 .Append(WebUtility.HtmlEncode(cluster.LoadBalancing)).Append("</p><table><tr><th>node</th><th>address</th><th>state</th>")
-                .Append("<th>active</th><th>passive</th><th>in flight</th><th>served</th><th>failed</th><th>retried</th><th>weight</th><th>last check</th></tr>");
+                .Append("<th>active</th><th>passive</th><th>sent</th><th>in flight</th><th>served</th><th>failed</th><th>retried</th><th>weight</th><th>last check</th></tr>");
             foreach (var node in cluster.Nodes)
             {
                 html.Append("<tr class=\"").Append(node.State).Append("\"><td>").Append(WebUtility.HtmlEncode(node.Id))
@@ -73,6 +74,7 @@ public sealed class StatusPage(IProxyStateLookup proxyState, GatewayStatistics s
                     .Append("</td><td>").Append(node.State)
                     .Append("</td><td>").Append(node.Active)
                     .Append("</td><td>").Append(node.Passive)
+                    .Append("</td><td>").Append(node.Sent)
                     .Append("</td><td>").Append(node.InFlight)
                     .Append("</td><td>").Append(node.Served)
                     .Append("</td><td>").Append(node.Failed)
@@ -95,4 +97,4 @@ public sealed record ClusterStatus(string Id, string LoadBalancing, IReadOnlyLis
 
 public sealed record NodeStatus(
     string Id, string Address, string State, string Active, string Passive,
-    long InFlight, long Served, long Failed, long Retried, double Weight, ProbeResult? LastCheck);
+    long Sent, long InFlight, long Served, long Failed, long Retried, double Weight, ProbeResult? LastCheck);

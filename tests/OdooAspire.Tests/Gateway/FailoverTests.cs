@@ -12,11 +12,12 @@ public sealed class FailoverTests
 {
     private static readonly string Node1 = ResourceNames.OdooNode(1);
 
-    /// <summary>odoo-1 first; the active probe effectively off so only the behaviour under test acts.</summary>
+    /// <summary>odoo-1 first; the active probe effectively off and passive ejection long, so only the behaviour under test acts.</summary>
     private static Dictionary<string, string?> Node1First(string hedgingDelay = "00:00:01") => new()
     {
         [$"Weights:{Node1}"] = "1000000",
         ["HealthChecks:Interval"] = "01:00:00",
+        ["HealthChecks:PassiveReactivation"] = "00:01:00",
         ["Retry:HedgingDelay"] = hedgingDelay,
     };
 
@@ -34,6 +35,21 @@ public sealed class FailoverTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.NotEqual(Node1, ServedBy(response));
         Assert.Equal(1, gateway.Nodes.Sum(n => n.Count(JsonRpc.CallKwPath + "/res.partner/write")));
+    }
+
+    [Fact]
+    public async Task An_upload_too_large_to_buffer_goes_whole_to_another_node_when_the_chosen_node_refuses_the_connection()
+    {
+        var settings = Node1First();
+        settings["Retry:MaxBufferedBodyBytes"] = "1024";
+        await using var gateway = await InProcessGateway.StartAsync(settings: settings);
+        await gateway[Node1].StopAsync();
+        var body = new string('u', 200_000);
+
+        using var response = await gateway.Client.PostAsync("/web/binary/upload_attachment", new StringContent(body));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(body, (await TestBackend.Echo.ReadAsync(response)).Body);
     }
 
     [Fact]
@@ -190,6 +206,38 @@ public sealed class FailoverTests
             node => node == node3,
             TimeSpan.FromSeconds(5),
             "a request served by odoo-3 again");
+    }
+
+    [Fact]
+    public async Task A_large_download_arrives_whole_through_the_hedging_pipeline()
+    {
+        await using var gateway = await InProcessGateway.StartAsync(nodeCount: 2);
+        var file = new byte[8 * 1024 * 1024];
+        Random.Shared.NextBytes(file);
+        foreach (var node in gateway.Nodes)
+        {
+            node.Behavior = async (context, _) =>
+            {
+                // Sent in slices, so the body is still streaming long after the node's answer won the pipeline.
+                for (var offset = 0; offset < file.Length; offset += 256 * 1024)
+                {
+                    await context.Response.Body.WriteAsync(file.AsMemory(offset, 256 * 1024));
+                    await context.Response.Body.FlushAsync();
+                }
+            };
+        }
+
+        var downloaded = await gateway.Client.GetByteArrayAsync("/web/content/42");
+
+        Assert.Equal(file, downloaded);
+    }
+
+    [Fact]
+    public async Task Health_probes_send_a_host_header_because_odoo_18_answers_500_without_one()
+    {
+        await using var gateway = await InProcessGateway.StartAsync(nodeCount: 2);
+
+        Assert.All(gateway.Nodes, node => Assert.Equal(node.Address.Authority, node.LastProbeHost));
     }
 
     [Fact]

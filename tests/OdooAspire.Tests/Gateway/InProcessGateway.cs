@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -36,10 +37,16 @@ public sealed class InProcessGateway : IAsyncDisposable
 
     public StatusPage Status => _app.Services.GetRequiredService<StatusPage>();
 
+    public IServiceProvider Services => _app.Services;
+
     public TestBackend this[string name] => Nodes.Single(n => n.Name == name);
 
-    /// <summary>Starts <paramref name="nodeCount"/> backends and a gateway over them; <paramref name="settings"/> go under <c>Gateway:</c>.</summary>
-    public static async Task<InProcessGateway> StartAsync(int nodeCount = 3, IDictionary<string, string?>? settings = null)
+    /// <summary>
+    /// Starts <paramref name="nodeCount"/> backends and a gateway over them; <paramref name="settings"/> go under
+    /// <c>Gateway:</c>. With <paramref name="httpsCertificate"/> the gateway also listens for HTTPS.
+    /// </summary>
+    public static async Task<InProcessGateway> StartAsync(
+        int nodeCount = 3, IDictionary<string, string?>? settings = null, X509Certificate2? httpsCertificate = null)
     {
         var nodes = new List<TestBackend>();
         for (var i = 1; i <= nodeCount; i++)
@@ -67,16 +74,29 @@ public sealed class InProcessGateway : IAsyncDisposable
         var builder = WebApplication.CreateBuilder();
         builder.Configuration.AddInMemoryCollection(configuration);
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls(httpsCertificate is null ? "http://127.0.0.1:0" : $"http://127.0.0.1:0;https://127.0.0.1:{FreePort()}");
+        if (httpsCertificate is not null)
+        {
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = httpsCertificate));
+        }
+
         builder.AddOdooGateway();
         var app = builder.Build();
         app.MapOdooGateway();
         await app.StartAsync();
 
-        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First(a => a.StartsWith("http:", StringComparison.Ordinal)));
         var gateway = new InProcessGateway(app, nodes, address);
         await gateway.WaitUntilAsync(node => node.State == "up", nodes.Select(n => n.Name), TimeSpan.FromSeconds(10), "every node up");
         return gateway;
+    }
+
+    /// <summary>A port free right now: HTTPS redirection needs the real port in the configured URLs.</summary>
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>The http cluster's view of a node on the status page.</summary>

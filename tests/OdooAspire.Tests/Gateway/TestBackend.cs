@@ -43,6 +43,9 @@ public sealed class TestBackend : IAsyncDisposable
 
     public int Count(string path) => _received.Count(r => r.Path == path);
 
+    /// <summary>The Host header of the last health probe ("" when it had none).</summary>
+    public string? LastProbeHost { get; private set; }
+
     public static async Task<TestBackend> StartAsync(string name)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -87,6 +90,7 @@ public sealed class TestBackend : IAsyncDisposable
         await _thawed.Task.WaitAsync(context.RequestAborted);
         if (context.Request.Path == "/web/health" || context.Request.Path == "/websocket/health")
         {
+            LastProbeHost = context.Request.Headers.Host.ToString();
             context.Response.StatusCode = _healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
             await context.Response.WriteAsync("""{"status": "pass"}""");
             return;

@@ -34,6 +34,24 @@ public sealed class WebSocketTests
     private static Uri WebSocketUri(Uri gateway) => new UriBuilder(gateway) { Scheme = "ws", Path = "/websocket" }.Uri;
 
     [Fact]
+    public async Task An_idle_websocket_is_closed_after_the_configured_idle_timeout_and_new_ones_still_connect()
+    {
+        await using var gateway = await InProcessGateway.StartAsync(nodeCount: 1, settings: new Dictionary<string, string?>
+        {
+            ["WebSocketIdleTimeout"] = "00:00:01",
+        });
+        using var idle = new ClientWebSocket();
+        await idle.ConnectAsync(WebSocketUri(gateway.Address), CancellationToken.None);
+
+        await WaitUntilClosedAsync(idle);
+
+        Assert.NotEqual(WebSocketState.Open, idle.State);
+        using var next = new ClientWebSocket();
+        await next.ConnectAsync(WebSocketUri(gateway.Address), CancellationToken.None);
+        Assert.Equal("odoo-1: ping", await EchoAsync(next, "ping"));
+    }
+
+    [Fact]
     public async Task A_websocket_client_reconnects_through_the_gateway_after_its_node_dies()
     {
         await using var gateway = await InProcessGateway.StartAsync();

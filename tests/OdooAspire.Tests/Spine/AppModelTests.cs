@@ -47,18 +47,23 @@ public sealed class AppModelTests
     }
 
     [Fact]
-    public async Task The_container_runtime_uses_the_official_images_with_replicas_on_the_primarys_exact_image()
+    public async Task The_container_runtime_builds_primary_and_replicas_from_one_image_over_the_official_postgres()
     {
         await using var builder = await TestStack.CreateBuilderAsync("--OdooAspire:Runtime=Containers");
 
         var primary = Assert.IsType<PostgresServerResource>(Resource(builder, ResourceNames.PostgresPrimary));
-        var primaryImage = primary.Annotations.OfType<ContainerImageAnnotation>().Single();
-        Assert.Equal("library/postgres", primaryImage.Image);
+        var primaryBuild = primary.Annotations.OfType<DockerfileBuildAnnotation>().Single();
+        Assert.StartsWith("docker.io/library/postgres:", (string)primaryBuild.BuildArguments["POSTGRES_IMAGE"]!);
+        Assert.True(File.Exists(Path.Combine(primaryBuild.ContextPath, "postgres.sh")), "the build context holds the replication scripts");
         foreach (var replica in SpineResources.Replicas)
         {
-            var image = Assert.IsType<PostgresReplicaContainerResource>(Resource(builder, replica)).Annotations.OfType<ContainerImageAnnotation>().Single();
-            Assert.Equal((primaryImage.Registry, primaryImage.Image, primaryImage.Tag), (image.Registry, image.Image, image.Tag));
+            var build = Assert.IsType<PostgresReplicaContainerResource>(Resource(builder, replica)).Annotations.OfType<DockerfileBuildAnnotation>().Single();
+            Assert.Equal(primaryBuild.ContextPath, build.ContextPath);
+            Assert.Equal(primaryBuild.BuildArguments["POSTGRES_IMAGE"], build.BuildArguments["POSTGRES_IMAGE"]);
         }
+
+        Assert.DoesNotContain(builder.Resources.OfType<ContainerResource>().SelectMany(r => r.Annotations.OfType<ContainerMountAnnotation>()),
+            m => m.Type == ContainerMountType.BindMount);
 
         var redis = Assert.IsType<RedisResource>(Resource(builder, ResourceNames.Redis));
         var redisArgs = await ModelValues.ArgumentsAsync(redis);

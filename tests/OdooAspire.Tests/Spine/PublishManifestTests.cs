@@ -41,13 +41,17 @@ public sealed class PublishManifestTests
             Assert.Contains($"Password={{{ResourceNames.PostgresPassword}.value}}",
                 resources.GetProperty(ResourceNames.PostgresPrimary).GetProperty("connectionString").GetString());
 
-            // The deployment describes the same topology: each replica container streams from its own slot.
+            // The deployment describes the same topology, in images it builds (no bind mount to deploy):
+            // each replica container streams from its own slot.
             for (var ordinal = 1; ordinal <= 2; ordinal++)
             {
                 var replica = resources.GetProperty(ResourceNames.PostgresReplica(ordinal));
-                Assert.Equal("container.v0", replica.GetProperty("type").GetString());
+                Assert.Equal("container.v1", replica.GetProperty("type").GetString());
+                Assert.EndsWith("Dockerfile", replica.GetProperty("build").GetProperty("dockerfile").GetString());
                 Assert.Equal($"pg_replica_{ordinal}", replica.GetProperty("env").GetProperty("REPLICATION_SLOT").GetString());
             }
+
+            Assert.DoesNotContain("bindMounts", manifest);
         }
         finally
         {

@@ -3,7 +3,7 @@
 #   postgres.sh primary   initdb on first start (replication role, slots, pg_hba), then postgres
 #   postgres.sh replica   pg_basebackup -R from the primary on first start, then postgres as hot standby
 # postgres refuses to run as root: when started as root, every server command runs as the 'postgres' user.
-# Environment: PGBIN PGDATA PGPORT, and
+# Environment: PGBIN PGDATA PGPORT [PGLISTEN, default 127.0.0.1], and
 #   primary: POSTGRES_PASSWORD REPLICATION_PASSWORD REPLICA_SLOTS
 #   replica: PRIMARY_HOST PRIMARY_PORT REPLICATION_PASSWORD REPLICATION_SLOT REPLICA_NAME
 set -euo pipefail
@@ -59,7 +59,7 @@ fi
 
 # SIGTERM would be a "smart" shutdown that waits for every client to leave; stopping a resource
 # means stop now, so turn it into a fast shutdown (SIGINT).
-"${as_server_user[@]}" "$PGBIN/postgres" -D "$PGDATA" -p "$PGPORT" -k "" -c listen_addresses=127.0.0.1 &
+"${as_server_user[@]}" "$PGBIN/postgres" -D "$PGDATA" -p "$PGPORT" -k "" -c listen_addresses="${PGLISTEN:-127.0.0.1}" &
 server=$!
 trap 'kill -INT "$server" 2>/dev/null || true' TERM INT
 status=0

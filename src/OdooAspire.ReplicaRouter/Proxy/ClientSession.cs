@@ -1,0 +1,440 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using OdooAspire.ReplicaRouter.Backends;
+using OdooAspire.ReplicaRouter.Protocol;
+
+namespace OdooAspire.ReplicaRouter.Proxy;
+
+/// <summary>
+/// One client connection: reads its startup phase, picks a backend (trying the next one when a connect
+/// fails), then relays bytes both ways until either side closes or the backend is ejected.
+/// The router never sees a password: authentication is between the client and the backend.
+/// </summary>
+public sealed partial class ClientSession(
+    Socket client, BackendPool pool, CancelRegistry cancels, RouterMetrics metrics, ReplicaRouterOptions options, ILogger logger)
+    : IBackendSession
+{
+    private const int MaxDrainBytes = 64 * 1024;
+
+    /// <summary>Room for the backend's first answer: an authentication request, or an error worth reading to decide on a retry.</summary>
+    private const int FirstMessageBuffer = 2048;
+    private static readonly byte[] NotSupported = "N"u8.ToArray();
+    private Socket? _server;
+
+    // True while the last thing relayed was the backend's ReadyForQuery with status idle and the client has sent nothing since.
+    private volatile bool _idle;
+    private volatile bool _closeWhenIdle;
+
+    public async Task RunAsync(bool overLimit)
+    {
+        try
+        {
+            var startup = await ReadStartupAsync();
+            if (startup is null)
+            {
+                return;
+            }
+
+            if (overLimit)
+            {
+                await RefuseAsync("too_many_clients", ErrorResponse.TooManyConnections,
+                    $"too many client connections (ReplicaRouter:MaxClients={options.MaxClients})");
+                return;
+            }
+
+            var initial = ArrayPool<byte>.Shared.Rent(FirstMessageBuffer);
+            try
+            {
+                var (server, backend, received) = await ConnectAsync(startup, initial);
+                if (server is null || backend is null)
+                {
+                    return;
+                }
+
+                await RelayAsync(server, backend, initial, received);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(initial);
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException or InvalidDataException)
+        {
+            LogClosed(ex.Message);
+        }
+        finally
+        {
+            client.Dispose();
+            _server?.Dispose();
+        }
+    }
+
+    public void Abort(string reason)
+    {
+        LogAborted(reason);
+        client.Dispose();
+        _server?.Dispose();
+    }
+
+    public void CloseWhenIdle(string reason)
+    {
+        _closeWhenIdle = true;
+        if (_idle)
+        {
+            Abort(reason);
+        }
+    }
+
+    /// <summary>Answers SSL/GSS requests with 'N', forwards a CancelRequest, and returns the StartupMessage; null when the client is done.</summary>
+    private async Task<byte[]?> ReadStartupAsync()
+    {
+        using var timeout = new CancellationTokenSource(options.StartupTimeout);
+        var header = new byte[StartupPacket.HeaderLength];
+        var encryptionAsked = new HashSet<StartupPacketKind>();
+        try
+        {
+            while (true)
+            {
+                if (!await ReceiveExactlyAsync(client, header, timeout.Token))
+                {
+                    LogVanished();
+                    return null;
+                }
+
+                if (!StartupPacket.TryReadHeader(header, out var kind, out var length, out var error))
+                {
+                    await RefuseAsync("protocol_violation", ErrorResponse.ProtocolViolation, error);
+                    return null;
+                }
+
+                var packet = new byte[length];
+                header.CopyTo(packet, 0);
+                if (!await ReceiveExactlyAsync(client, packet.AsMemory(StartupPacket.HeaderLength), timeout.Token))
+                {
+                    LogVanished();
+                    return null;
+                }
+
+                switch (kind)
+                {
+                    case StartupPacketKind.SslRequest or StartupPacketKind.GssEncRequest when encryptionAsked.Add(kind):
+                        // No TLS at the router: clients on loopback or the private network go on in clear text.
+                        await client.SendAsync(NotSupported, SocketFlags.None, timeout.Token);
+                        continue;
+                    case StartupPacketKind.SslRequest or StartupPacketKind.GssEncRequest:
+                        await RefuseAsync("protocol_violation", ErrorResponse.ProtocolViolation, "encryption requested twice");
+                        return null;
+                    case StartupPacketKind.CancelRequest:
+                        await cancels.ForwardAsync(packet);
+                        return null;
+                }
+
+                if (!StartupPacket.TryReadParameters(packet, out _, out error))
+                {
+                    await RefuseAsync("protocol_violation", ErrorResponse.ProtocolViolation, error);
+                    return null;
+                }
+
+                return packet;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            await RefuseAsync("startup_timeout", ErrorResponse.ProtocolViolation,
+                $"no startup packet within {options.StartupTimeout.TotalSeconds:0.#} s (ReplicaRouter:StartupTimeout)");
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Opens the first candidate that accepts the startup packet. A backend that refuses the TCP connection,
+    /// does not answer, or answers "shutting down / starting up" is ejected and the next one tried, so the
+    /// client only sees an error when no backend can serve it.
+    /// </summary>
+    private async Task<(Socket? Server, Backend? Backend, int Received)> ConnectAsync(byte[] startup, byte[] buffer)
+    {
+        foreach (var backend in pool.Selector.Candidates())
+        {
+            var server = new Socket(backend.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            string failure;
+            try
+            {
+                using var timeout = new CancellationTokenSource(options.ConnectTimeout);
+                await server.ConnectAsync(backend.EndPoint, timeout.Token);
+                await server.SendAsync(startup, SocketFlags.None, timeout.Token);
+                var received = await ReceiveFirstMessageAsync(server, buffer, timeout.Token);
+                if (received == 0)
+                {
+                    failure = "closed the connection before answering the startup packet";
+                }
+                else if (RetryableSqlState(buffer.AsSpan(0, received)) is { } sqlState)
+                {
+                    failure = $"refused the session ({sqlState})";
+                }
+                else
+                {
+                    _server = server;
+                    return (server, backend, received);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                failure = $"no answer within {options.ConnectTimeout.TotalMilliseconds:0} ms (ReplicaRouter:ConnectTimeout)";
+            }
+            catch (SocketException ex)
+            {
+                failure = ex.Message;
+            }
+
+            server.Dispose();
+            LogConnectFailed(backend.Name, failure);
+            pool.Apply(backend, backend.Health.ConnectFailed(failure, pool.Now));
+        }
+
+        if (options.WhenNoReplica == NoReplicaMode.Refuse)
+        {
+            await RefuseAsync("no_replica", ErrorResponse.CannotConnectNow, "no healthy replica (ReplicaRouter:WhenNoReplica=Refuse)");
+        }
+        else
+        {
+            await RefuseAsync("no_backend", ErrorResponse.CannotConnectNow, "no backend available: every replica and the primary are down");
+        }
+
+        return (null, null, 0);
+    }
+
+    private async Task RelayAsync(Socket server, Backend backend, byte[] initial, int received)
+    {
+        backend.Attach(this);
+        var scanner = new StartupResponseScanner();
+        try
+        {
+            scanner.Feed(initial.AsSpan(0, received));
+            if (scanner is { Ready: true, Key: { } key })
+            {
+                Register(key);
+            }
+
+            await client.SendAsync(initial.AsMemory(0, received), SocketFlags.None);
+            backend.CountToClient(received);
+            var toBackend = PumpAsync(client, server, backend, toBackend: true, startupScanner: null);
+            var toClient = PumpAsync(server, client, backend, toBackend: false, scanner.Ready ? null : scanner);
+            if (await Task.WhenAny(toBackend, toClient) == toBackend)
+            {
+                // The client is done: the backend sees end-of-file and closes, so the other pump ends without an error.
+                ShutdownSend(server);
+                try
+                {
+                    await toClient.WaitAsync(options.ConnectTimeout);
+                }
+                catch (TimeoutException)
+                {
+                    // The backend did not close after the client left: closing both sockets below ends it.
+                }
+            }
+
+            client.Dispose();
+            server.Dispose();
+            await Task.WhenAll(toBackend, toClient);
+        }
+        finally
+        {
+            backend.Detach(this);
+            if (scanner.Key is { } registered)
+            {
+                cancels.Unregister(registered);
+            }
+        }
+
+        void Register(CancelKey key) => cancels.Register(key, backend);
+
+        async Task PumpAsync(Socket from, Socket to, Backend counted, bool toBackend, StartupResponseScanner? startupScanner)
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(options.BufferSize);
+            try
+            {
+                while (true)
+                {
+                    var read = await from.ReceiveAsync(buffer, SocketFlags.None);
+                    if (read == 0)
+                    {
+                        return;
+                    }
+
+                    if (toBackend)
+                    {
+                        _idle = false;
+                    }
+                    else
+                    {
+                        // Set before the client sees the answer, so its next query cannot be overtaken by this store.
+                        _idle = ReadyForQuery.EndsIdle(buffer.AsSpan(0, read));
+                    }
+
+                    if (startupScanner is not null)
+                    {
+                        startupScanner.Feed(buffer.AsSpan(0, read));
+                        if (startupScanner.Ready)
+                        {
+                            if (startupScanner.Key is { } startupKey)
+                            {
+                                Register(startupKey);
+                            }
+
+                            startupScanner = null;
+                        }
+                    }
+
+                    await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None);
+                    if (toBackend)
+                    {
+                        counted.CountToBackend(read);
+                    }
+                    else
+                    {
+                        counted.CountToClient(read);
+                        if (_closeWhenIdle && _idle)
+                        {
+                            Abort($"{counted.Name} was ejected; closed between transactions");
+                            return;
+                        }
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException or InvalidDataException)
+            {
+                // The other side closed or the session was aborted: the caller closes both sockets.
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    private static void ShutdownSend(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already closed: nothing to signal.
+        }
+    }
+
+    /// <summary>Reads until the backend's first message is complete (or at least known not to be an error); 0 if it closed.</summary>
+    private static async Task<int> ReceiveFirstMessageAsync(Socket server, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var filled = 0;
+        while (true)
+        {
+            var read = await server.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, cancellationToken);
+            if (read == 0)
+            {
+                return filled;
+            }
+
+            filled += read;
+            if (buffer[0] != (byte)'E' || filled == buffer.Length)
+            {
+                return filled;
+            }
+
+            if (filled >= 5 && filled >= 1 + BinaryPrimitives.ReadInt32BigEndian(buffer.AsSpan(1)))
+            {
+                return filled;
+            }
+        }
+    }
+
+    /// <summary>The SQLSTATE when the backend's first message says it cannot take sessions now (shutting down, starting up).</summary>
+    private static string? RetryableSqlState(ReadOnlySpan<byte> first)
+    {
+        if (first.Length < 5 || first[0] != (byte)'E')
+        {
+            return null;
+        }
+
+        var length = BinaryPrimitives.ReadInt32BigEndian(first[1..]);
+        if (length < 4 || first.Length < 1 + length)
+        {
+            return null;
+        }
+
+        return ErrorResponse.SqlState(first.Slice(5, length - 4)) is { } state
+            && state is ErrorResponse.CannotConnectNow or ErrorResponse.AdminShutdown or ErrorResponse.CrashShutdown
+            ? state
+            : null;
+    }
+
+    private async Task RefuseAsync(string reason, string sqlState, string message)
+    {
+        metrics.Refused(reason);
+        LogRefused(reason, message);
+        try
+        {
+            using var timeout = new CancellationTokenSource(options.ConnectTimeout);
+            await client.SendAsync(ErrorResponse.Fatal(sqlState, message), SocketFlags.None, timeout.Token);
+            client.Shutdown(SocketShutdown.Send);
+
+            // Closing with unread input would reset the connection and could discard the error before the client reads it.
+            var discard = ArrayPool<byte>.Shared.Rent(4096);
+            try
+            {
+                for (var drained = 0; drained < MaxDrainBytes;)
+                {
+                    var read = await client.ReceiveAsync(discard, SocketFlags.None, timeout.Token);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    drained += read;
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(discard);
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The client is gone already; closing is all that is left.
+        }
+    }
+
+    private static async Task<bool> ReceiveExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        var filled = 0;
+        while (filled < buffer.Length)
+        {
+            var read = await socket.ReceiveAsync(buffer[filled..], SocketFlags.None, cancellationToken);
+            if (read == 0)
+            {
+                return false;
+            }
+
+            filled += read;
+        }
+
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Client closed during the startup phase")]
+    private partial void LogVanished();
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Client connection closed: {Error}")]
+    private partial void LogClosed(string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Client connection closed by the router: {Reason}")]
+    private partial void LogAborted(string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Connecting a client to {Backend} failed: {Error}; trying the next backend")]
+    private partial void LogConnectFailed(string backend, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Client refused ({Reason}): {Message}")]
+    private partial void LogRefused(string reason, string message);
+}

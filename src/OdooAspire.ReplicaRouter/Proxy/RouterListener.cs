@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Options;
+using OdooAspire.ReplicaRouter.Backends;
+
+namespace OdooAspire.ReplicaRouter.Proxy;
+
+/// <summary>The PostgreSQL endpoint: accepts client connections and runs a <see cref="ClientSession"/> for each.</summary>
+public sealed partial class RouterListener(
+    BackendPool pool, CancelRegistry cancels, RouterMetrics metrics, IOptions<ReplicaRouterOptions> options, ILogger<RouterListener> logger)
+    : BackgroundService
+{
+    private readonly ReplicaRouterOptions _options = options.Value;
+    private readonly ConcurrentDictionary<ClientSession, byte> _sessions = new();
+    private Socket? _listener;
+    private int _clients;
+
+    /// <summary>Client connections open now, including those still in their startup phase.</summary>
+    public int Clients => Volatile.Read(ref _clients);
+
+    public IPEndPoint? EndPoint => _listener?.LocalEndPoint as IPEndPoint;
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        var address = IPAddress.Parse(_options.ListenAddress);
+        var endPoint = new IPEndPoint(address, _options.ListenPort);
+        _listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            _listener.Bind(endPoint);
+        }
+        catch (SocketException ex)
+        {
+            _listener.Dispose();
+            throw new InvalidOperationException(
+                $"cannot listen on {endPoint} ({ex.SocketErrorCode}): another process holds the port; set {ReplicaRouterOptions.SectionName}:ListenPort to a free one", ex);
+        }
+
+        _listener.Listen(512);
+        LogListening(endPoint, _options.WhenNoReplica, string.Join(", ", pool.All.Select(b => $"{b.Name} ({b.Role}) {b.EndPoint}")));
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var registration = stoppingToken.Register(() => _listener!.Dispose());
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _listener!.AcceptAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || (ex is SocketException && stoppingToken.IsCancellationRequested))
+            {
+                break;
+            }
+
+            client.NoDelay = true;
+            var overLimit = Interlocked.Increment(ref _clients) > _options.MaxClients;
+            _ = RunAsync(new ClientSession(client, pool, cancels, metrics, _options, logger), overLimit);
+        }
+
+        foreach (var session in _sessions.Keys)
+        {
+            session.Abort("the router is stopping");
+        }
+    }
+
+    private async Task RunAsync(ClientSession session, bool overLimit)
+    {
+        _sessions.TryAdd(session, 0);
+        try
+        {
+            await session.RunAsync(overLimit);
+        }
+        catch (Exception ex)
+        {
+            LogSessionFailed(ex);
+        }
+        finally
+        {
+            _sessions.TryRemove(session, out _);
+            Interlocked.Decrement(ref _clients);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replica router listening on {EndPoint} (no healthy replica: {Mode}); backends: {Backends}")]
+    private partial void LogListening(IPEndPoint endPoint, NoReplicaMode mode, string backends);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A client session failed unexpectedly")]
+    private partial void LogSessionFailed(Exception ex);
+}

@@ -1,0 +1,72 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OdooAspire.ReplicaRouter;
+
+/// <summary>What the router does when no replica is healthy.</summary>
+public enum NoReplicaMode
+{
+    /// <summary>Serve read-only connections from the primary (safe: Odoo marks them read-only).</summary>
+    Primary,
+
+    /// <summary>Refuse at once with an error, so the client falls back by itself.</summary>
+    Refuse,
+}
+
+/// <summary>The router's settings, bound from the <c>ReplicaRouter</c> configuration section (the AppHost passes the backends).</summary>
+public sealed class ReplicaRouterOptions
+{
+    public const string SectionName = "ReplicaRouter";
+
+    /// <summary>Address the PostgreSQL endpoint listens on; loopback unless a deployment says otherwise.</summary>
+    [Required]
+    public string ListenAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>Port of the PostgreSQL endpoint (the AppHost allocates it).</summary>
+    [Range(1, 65535)]
+    public int ListenPort { get; set; }
+
+    /// <summary>Connection-string name of the primary (ConnectionStrings:&lt;name&gt;), the fallback backend.</summary>
+    public string? Primary { get; set; }
+
+    /// <summary>Connection-string names of the replicas.</summary>
+    public List<string> Replicas { get; set; } = [];
+
+    /// <summary>How often each backend is checked.</summary>
+    public TimeSpan CheckInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long a check may take before the backend counts as unreachable.</summary>
+    public TimeSpan CheckTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A replica whose replay position is more WAL bytes than this behind the primary is ejected.</summary>
+    [Range(0, long.MaxValue)]
+    public long MaxLagBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>A replica that has been behind the primary for longer than this is ejected.</summary>
+    public TimeSpan MaxLagTime { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Consecutive good checks before an ejected backend is used again.</summary>
+    [Range(1, 1000)]
+    public int ReadmitAfterChecks { get; set; } = 3;
+
+    public NoReplicaMode WhenNoReplica { get; set; } = NoReplicaMode.Primary;
+
+    /// <summary>
+    /// Close a backend's client connections when it is ejected, so pools reconnect to a healthy one: at once when it is
+    /// unreachable, between transactions when it lags or has the wrong role.
+    /// </summary>
+    public bool CloseClientsOnEjection { get; set; } = true;
+
+    /// <summary>Time allowed to open a TCP connection to a backend before trying the next one.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Time a client has to send its startup packet(s) before it is disconnected.</summary>
+    public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Client connections beyond this are refused with "too many connections".</summary>
+    [Range(1, 100_000)]
+    public int MaxClients { get; set; } = 1000;
+
+    /// <summary>Relay buffer per direction and connection (pooled).</summary>
+    [Range(1024, 1024 * 1024)]
+    public int BufferSize { get; set; } = 16 * 1024;
+}

@@ -1,0 +1,42 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using OdooAspire.ReplicaRouter.Backends;
+using OdooAspire.ReplicaRouter.Proxy;
+
+namespace OdooAspire.ReplicaRouter.Status;
+
+/// <summary>The /status document: the router's mode and every backend's state, lag and traffic.</summary>
+public sealed record RouterStatus(
+    string Listen, NoReplicaMode WhenNoReplica, bool Serving, bool OnReplicas, int Clients, int MaxClients, int CancelKeys,
+    IReadOnlyList<BackendStatus> Backends)
+{
+    public static RouterStatus From(BackendPool pool, RouterListener listener, CancelRegistry cancels, ReplicaRouterOptions options)
+    {
+        var (serving, onReplicas) = pool.Selector.Readiness();
+        return new(
+            listener.EndPoint?.ToString() ?? "not listening", options.WhenNoReplica, serving, onReplicas, listener.Clients, options.MaxClients, cancels.Count,
+            [.. pool.All.Select(BackendStatus.From)]);
+    }
+}
+
+/// <summary>One backend as /status shows it.</summary>
+public sealed record BackendStatus(
+    string Name, BackendRole Role, string Address, BackendState State,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EjectionReason? Reason,
+    DateTimeOffset Since, DateTimeOffset? LastCheck, string? LastError, long? LagBytes, double? LagSeconds,
+    int ActiveConnections, long ConnectionsTotal, long BytesToBackend, long BytesToClient)
+{
+    public static BackendStatus From(Backend backend)
+    {
+        var health = backend.Health;
+        return new(
+            backend.Name, backend.Role, backend.EndPoint.ToString(), health.State,
+            health.State == BackendState.Ejected ? health.Reason : null,
+            health.Since, health.LastCheck, health.LastError, health.LagBytes, health.LagTime?.TotalSeconds,
+            backend.ActiveConnections, backend.ConnectionsTotal, backend.BytesToBackend, backend.BytesToClient);
+    }
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true, WriteIndented = true)]
+[JsonSerializable(typeof(RouterStatus))]
+public sealed partial class RouterStatusJsonContext : JsonSerializerContext;

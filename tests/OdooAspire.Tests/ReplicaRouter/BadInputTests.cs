@@ -1,0 +1,113 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using OdooAspire.AppHost.ReplicaRouter;
+using OdooAspire.Tests.Infrastructure;
+
+namespace OdooAspire.Tests.ReplicaRouter;
+
+/// <summary>Clients that speak garbage, stop mid-packet or say nothing: closed cleanly, nothing leaks.</summary>
+[Collection(DefaultRouterCollection.Name)]
+public sealed class BadInputTests(DefaultRouterStack stack)
+{
+    private static readonly TimeSpan CloseDeadline = TimeSpan.FromSeconds(5);
+
+    [Fact]
+    public async Task Garbage_bytes_get_a_protocol_error_and_the_connection_is_closed()
+    {
+        using var socket = await ConnectAsync();
+        await socket.SendAsync("GET / HTTP/1.1\r\nHost: router\r\n\r\n"u8.ToArray());
+
+        var answer = await ReadUntilClosedAsync(socket);
+
+        Assert.Equal((byte)'E', answer[0]);
+        Assert.Contains("08P01", System.Text.Encoding.UTF8.GetString(answer));
+    }
+
+    [Fact]
+    public async Task A_client_that_vanishes_mid_packet_is_closed()
+    {
+        using var socket = await ConnectAsync();
+        var header = new byte[8];
+        BinaryPrimitives.WriteInt32BigEndian(header, 100);
+        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), 3 << 16);
+        await socket.SendAsync(header);
+        await socket.SendAsync("user\0"u8.ToArray());
+        socket.Shutdown(SocketShutdown.Send);
+
+        Assert.Empty(await ReadUntilClosedAsync(socket));
+    }
+
+    [Fact]
+    public async Task A_client_that_sends_nothing_is_told_so_and_closed_after_the_startup_timeout()
+    {
+        using var socket = await ConnectAsync();
+
+        var answer = await ReadUntilClosedAsync(socket);
+
+        Assert.Contains("no startup packet within 2 s", System.Text.Encoding.UTF8.GetString(answer));
+    }
+
+    [Fact]
+    public async Task After_many_bad_clients_the_router_serves_and_holds_no_more_descriptors_than_before()
+    {
+        await (await stack.OpenThroughRouterAsync()).Connection.DisposeAsync();
+        var baseline = stack.RouterDescriptors();
+
+        var clients = Enumerable.Range(0, 60).Select(async i =>
+        {
+            using var socket = await ConnectAsync();
+            switch (i % 4)
+            {
+                case 0:
+                    await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes($"garbage {i} \u0001\u0002"));
+                    await ReadUntilClosedAsync(socket);
+                    break;
+                case 1:
+                    await socket.SendAsync(new byte[] { 0, 0, 0, 40, 0, 3, 0, 0, (byte)'u' });
+                    break;
+                case 2:
+                    await socket.SendAsync(new byte[] { 0, 0 });
+                    await ReadUntilClosedAsync(socket);
+                    break;
+                default:
+                    break;
+            }
+        });
+        await Task.WhenAll(clients);
+
+        var (connection, landing) = await stack.OpenThroughRouterAsync();
+        await connection.DisposeAsync();
+        Assert.True(landing.InRecovery);
+        await Poll.UntilAsync(
+            () => Task.FromResult(stack.RouterDescriptors()),
+            count => count <= baseline,
+            TimeSpan.FromSeconds(10),
+            $"router descriptors back to {baseline}");
+    }
+
+    private async Task<Socket> ConnectAsync()
+    {
+        var endpoint = stack.App.GetEndpoint(ResourceNames.ReplicaRouter, ReplicaRouterEndpoints.Postgres);
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(endpoint.Host, endpoint.Port);
+        return socket;
+    }
+
+    /// <summary>Everything the router sends until it closes the connection; fails the test if it keeps it open.</summary>
+    private static async Task<byte[]> ReadUntilClosedAsync(Socket socket)
+    {
+        using var cts = new CancellationTokenSource(CloseDeadline);
+        var received = new MemoryStream();
+        var buffer = new byte[1024];
+        while (true)
+        {
+            var read = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
+            if (read == 0)
+            {
+                return received.ToArray();
+            }
+
+            received.Write(buffer, 0, read);
+        }
+    }
+}

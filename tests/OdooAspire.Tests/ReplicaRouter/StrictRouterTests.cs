@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using Npgsql;
+
+namespace OdooAspire.Tests.ReplicaRouter;
+
+/// <summary>One replica, a router that refuses rather than falls back to the primary, and at most 3 clients.</summary>
+public sealed class StrictRouterStack() : RouterStack("--OdooAspire:PostgresReplicas=1", "--ReplicaRouter:WhenNoReplica=Refuse", "--ReplicaRouter:MaxClients=3");
+
+public sealed class StrictRouterTests(StrictRouterStack stack) : IClassFixture<StrictRouterStack>
+{
+    [Fact]
+    public async Task With_its_only_replica_stopped_the_router_refuses_at_once_and_serves_again_when_it_returns()
+    {
+        var replica = stack.Replicas.Single();
+        try
+        {
+            await stack.StopAsync(replica);
+
+            var stopwatch = Stopwatch.StartNew();
+            var error = await Assert.ThrowsAsync<PostgresException>(() => stack.OpenThroughRouterAsync());
+
+            Assert.Equal(PostgresErrorCodes.CannotConnectNow, error.SqlState);
+            Assert.Contains("no healthy replica", error.MessageText);
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(1), $"the refusal took {stopwatch.Elapsed}");
+        }
+        finally
+        {
+            await stack.StartAsync(replica);
+        }
+
+        await stack.WaitUntilUsedAsync(stack.Replicas.Single(), TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task A_client_beyond_max_clients_gets_too_many_connections_and_one_fits_again_when_another_leaves()
+    {
+        var held = new List<NpgsqlConnection>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                held.Add((await stack.OpenThroughRouterAsync()).Connection);
+            }
+
+            var error = await Assert.ThrowsAsync<PostgresException>(() => stack.OpenThroughRouterAsync());
+            Assert.Equal(PostgresErrorCodes.TooManyConnections, error.SqlState);
+            Assert.Contains("MaxClients=3", error.MessageText);
+
+            await held[0].DisposeAsync();
+            held.RemoveAt(0);
+            await Infrastructure.Poll.UntilAsync(
+                async () =>
+                {
+                    var (connection, landing) = await stack.OpenThroughRouterAsync();
+                    await connection.DisposeAsync();
+                    return landing;
+                },
+                landing => landing.InRecovery,
+                TimeSpan.FromSeconds(5),
+                "a connection once another client left");
+        }
+        finally
+        {
+            foreach (var connection in held)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+}
