@@ -5,6 +5,7 @@ using OdooAspire.AppHost.ReplicaRouter;
 using OdooAspire.AppHost.Runtime;
 using OdooAspire.AppHost.Odoo;
 using OdooAspire.AppHost.Gateway;
+using OdooAspire.AppHost.Edge;
 
 try
 {
@@ -17,7 +18,8 @@ try
     var router = builder.AddReplicaRouter(ResourceNames.ReplicaRouter, runtime, postgres);
 
     var odoo = builder.AddOdooCluster(runtime, postgres, redis, router.GetEndpoint(ReplicaRouterEndpoints.Postgres));
-    builder.AddGateway(ResourceNames.Gateway, odoo);
+    var gateway = builder.AddGateway(ResourceNames.Gateway, odoo);
+    builder.AddEdge(ResourceNames.Edge, runtime, gateway);
 
     builder.Build().Run();
     return 0;

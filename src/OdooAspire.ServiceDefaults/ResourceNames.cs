@@ -7,6 +7,9 @@ namespace OdooAspire;
 public static class ResourceNames
 {
     public const string Gateway = "gateway";
+
+    /// <summary>The optional nginx in front of the gateway (OdooAspire:Edge=nginx).</summary>
+    public const string Edge = "edge";
     public const string ReplicaRouter = "replica-router";
     public const string PostgresPrimary = "pg-primary";
     public const string Redis = "redis";
