@@ -126,6 +126,8 @@ public sealed class EdgeTests(EdgeStackFixture stack)
         var session = await AuthenticateAsync(client);
         using var socket = new ClientWebSocket();
         socket.Options.SetRequestHeader("Cookie", $"session_id={session}");
+        // Browsers always send Origin; Odoo refuses a handshake without one.
+        socket.Options.SetRequestHeader("Origin", $"https://localhost:{stack.Https.Port}");
         socket.Options.RemoteCertificateValidationCallback = EdgeStackFixture.AcceptsDevelopmentCertificate;
         await socket.ConnectAsync(new Uri($"wss://localhost:{stack.Https.Port}/websocket"), CancellationToken.None);
         await socket.SendAsync(Encoding.UTF8.GetBytes(new JsonObject
