@@ -59,9 +59,17 @@ internal sealed class TrackingContent : HttpContent
             return;
         }
 
-        foreach (var header in original.Headers)
+        // The non-validated view hands over the raw values instead of parsing each one per attempt.
+        foreach (var header in original.Headers.NonValidated)
         {
-            Headers.TryAddWithoutValidation(header.Key, header.Value);
+            if (header.Value.Count == 1)
+            {
+                Headers.TryAddWithoutValidation(header.Key, header.Value.ToString());
+            }
+            else
+            {
+                Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
         }
     }
 }
