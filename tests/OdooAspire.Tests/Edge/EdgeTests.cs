@@ -143,25 +143,7 @@ public sealed class EdgeTests(EdgeStackFixture stack)
             await RpcAsync(client, session, "/websocket/update_bus_presence", new JsonObject { ["inactivity_period"] = inactivity, ["im_status_ids_by_model"] = new JsonObject() });
         }
 
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        var buffer = new byte[64 * 1024];
-        while (true)
-        {
-            using var message = new MemoryStream();
-            WebSocketReceiveResult received;
-            do
-            {
-                received = await socket.ReceiveAsync(buffer, deadline.Token);
-                Assert.NotEqual(WebSocketMessageType.Close, received.MessageType);
-                message.Write(buffer, 0, received.Count);
-            }
-            while (!received.EndOfMessage);
-
-            if (JsonNode.Parse(message.ToArray())!.AsArray().Any(n => n!["message"]!["type"]!.GetValue<string>() == "bus.bus/im_status_updated"))
-            {
-                return;
-            }
-        }
+        await BusSocket.ReceiveAsync(socket, BusSocket.PresenceUpdated, TimeSpan.FromSeconds(15));
     }
 
     [Fact]

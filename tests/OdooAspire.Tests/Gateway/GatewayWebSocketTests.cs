@@ -1,3 +1,4 @@
+using OdooAspire.Tests.Infrastructure;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -38,28 +39,8 @@ public sealed class GatewayWebSocketTests(GatewayStackFixture stack)
         }
     }
 
-    private static async Task ReceivePresenceAsync(ClientWebSocket socket)
-    {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var buffer = new byte[64 * 1024];
-        while (true)
-        {
-            using var message = new MemoryStream();
-            WebSocketReceiveResult received;
-            do
-            {
-                received = await socket.ReceiveAsync(buffer, deadline.Token);
-                Assert.NotEqual(WebSocketMessageType.Close, received.MessageType);
-                message.Write(buffer, 0, received.Count);
-            }
-            while (!received.EndOfMessage);
-
-            if (JsonNode.Parse(message.ToArray())!.AsArray().Any(n => n!["message"]!["type"]!.GetValue<string>() == "bus.bus/im_status_updated"))
-            {
-                return;
-            }
-        }
-    }
+    private static Task ReceivePresenceAsync(ClientWebSocket socket) =>
+        BusSocket.ReceiveAsync(socket, BusSocket.PresenceUpdated, TimeSpan.FromSeconds(10));
 
     private static async Task WaitUntilDroppedAsync(ClientWebSocket socket)
     {
