@@ -11,7 +11,7 @@ namespace OdooAspire.AppHost.Odoo;
 public static class OdooClusterExtensions
 {
     private const string NodeFolder = "odoo-node";
-    private const string ContainerConfDirectory = "/etc/odoo";
+    private const string ContainerConf = "/etc/odooaspire/odoo.conf";
     private const string ContainerDataDir = "/var/lib/odoo";
     private const string ContainerAddonsPath = "/mnt/odooaspire-addons";
     private const string ContainerInitScript = "/odooaspire/init.sh";
@@ -109,27 +109,17 @@ public static class OdooClusterExtensions
     private static OdooCluster AddContainers(Wiring w)
     {
         var context = Path.Combine(w.Builder.AppHostDirectory, NodeFolder);
-        // Containers read their conf through a bind mount; the folder holding the mounts stays private here.
-        var confRoot = Path.Combine(w.Builder.RunDirectory(), "odoo-conf");
-        Directory.CreateDirectory(confRoot);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(confRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-
         IResourceBuilder<ContainerResource> Image(string name) =>
             w.Builder.AddDockerfile(name, context)
                 .WithBuildArg("ODOO_IMAGE", w.Settings.Image)
-                .WithVolume(FilestoreVolume, ContainerDataDir)
-                .WithBindMount(Path.Combine(confRoot, name), ContainerConfDirectory, isReadOnly: true);
-        string Conf(string name) => Path.Combine(confRoot, name, "odoo.conf");
+                .WithVolume(FilestoreVolume, ContainerDataDir);
         var template = w.ContainerTemplate(ContainerDataDir, [ContainerAddonsPath]);
 
+        // The image's entrypoint writes the conf from the environment before running the command.
         var init = Image(ResourceNames.OdooInit)
-            .WithEntrypoint("/bin/bash")
             .WithArgs(ContainerInitScript, "odoo")
-            .WithInitEnvironment(w, $"{ContainerConfDirectory}/odoo.conf")
-            .WithOdooConf(template, Conf(ResourceNames.OdooInit), mountedIntoContainer: true)
+            .WithInitEnvironment(w, ContainerConf)
+            .WithOdooConfInEnvironment(template, ContainerConf)
             .WaitFor(w.Postgres.Primary.Resource);
 
         var nodes = Enumerable.Range(1, w.Settings.Nodes).Select(ordinal =>
@@ -143,7 +133,7 @@ public static class OdooClusterExtensions
                 HttpPort = ReferenceExpression.Create($"{OdooCluster.ContainerHttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}"),
                 GeventPort = ReferenceExpression.Create($"{OdooCluster.ContainerGeventPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}"),
             };
-            return w.Node(node, Conf(name), nodeTemplate, init, mountedIntoContainer: true);
+            return w.Node(node, ContainerConf, nodeTemplate, init, confInEnvironment: true);
         }).ToList();
 
         return new(w.Builder.CreateResourceBuilder<IResource>(init.Resource), nodes);
@@ -234,13 +224,21 @@ public static class OdooClusterExtensions
             };
 
         /// <summary>Wires a node to the store, the database and odoo-init, and gives it its conf and health check.</summary>
-        public OdooNode Node<T>(IResourceBuilder<T> node, string confPath, OdooConfTemplate template, IResourceBuilder<IResource> init, bool mountedIntoContainer = false)
+        public OdooNode Node<T>(IResourceBuilder<T> node, string confPath, OdooConfTemplate template, IResourceBuilder<IResource> init, bool confInEnvironment = false)
             where T : IResourceWithEnvironment, IResourceWithEndpoints, IResourceWithWaitSupport
         {
+            if (confInEnvironment)
+            {
+                node.WithOdooConfInEnvironment(template, confPath);
+            }
+            else
+            {
+                node.WithOdooConf(template, confPath);
+            }
+
             node.WithEnvironment(SessionStoreContract.UrlVariable, RedisUrl(Redis.Resource))
                 .WithEnvironment(SessionStoreContract.KeyPrefixVariable, SessionStoreContract.DefaultKeyPrefix)
                 .WithEnvironment(SessionStoreContract.LifetimeVariable, SessionStoreContract.DefaultLifetimeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))
-                .WithOdooConf(template, confPath, mountedIntoContainer)
                 .WithHttpHealthCheck(OdooCluster.HealthPath, endpointName: OdooCluster.HttpEndpointName)
                 .WithReferenceRelationship(Postgres.Primary.Resource.Resource)
                 .WithReferenceRelationship(Redis.Resource)

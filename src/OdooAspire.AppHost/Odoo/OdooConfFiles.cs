@@ -7,11 +7,24 @@ namespace OdooAspire.AppHost.Odoo;
 /// <summary>Renders odoo.conf for every Odoo resource just before it starts.</summary>
 public static class OdooConfFiles
 {
+    /// <summary>The container's copy of its conf, written by the node image's entrypoint to <c>ODOO_RC</c>.</summary>
+    public const string EnvironmentVariable = "ODOOASPIRE_ODOO_CONF";
+
+    /// <summary>
+    /// Hands <paramref name="template"/> to a container in its environment; the image's entrypoint writes it to
+    /// <paramref name="containerPath"/> (Odoo's <c>ODOO_RC</c>). Nothing is mounted, so the same model deploys.
+    /// </summary>
+    public static IResourceBuilder<T> WithOdooConfInEnvironment<T>(this IResourceBuilder<T> resource, OdooConfTemplate template, string containerPath)
+        where T : IResourceWithEnvironment =>
+        resource.WithAnnotation(new OdooConfAnnotation(template, containerPath))
+            .WithEnvironment(EnvironmentVariable, template.Expression())
+            .WithEnvironment("ODOO_RC", containerPath);
+
     /// <summary>
     /// Attaches <paramref name="template"/> to the resource and writes its conf to <paramref name="path"/> at every
-    /// start; <paramref name="mountedIntoContainer"/> when a container's own user (odoo, not this one) reads it.
+    /// start, readable by its owner only.
     /// </summary>
-    public static IResourceBuilder<T> WithOdooConf<T>(this IResourceBuilder<T> resource, OdooConfTemplate template, string path, bool mountedIntoContainer = false)
+    public static IResourceBuilder<T> WithOdooConf<T>(this IResourceBuilder<T> resource, OdooConfTemplate template, string path)
         where T : IResource
     {
         resource.WithAnnotation(new OdooConfAnnotation(template, path));
@@ -21,7 +34,7 @@ public static class OdooConfFiles
             try
             {
                 var conf = await template.ResolveAsync(e.Resource, executionContext, cancellationToken).ConfigureAwait(false);
-                await WriteAsync(path, conf, mountedIntoContainer, cancellationToken).ConfigureAwait(false);
+                await WriteAsync(path, conf, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is InvalidOperationException or IOException or FormatException or UnauthorizedAccessException)
             {
@@ -34,18 +47,14 @@ public static class OdooConfFiles
         return resource;
     }
 
-    /// <summary>
-    /// Writes the conf readable by its owner only: it holds the database and master passwords. A conf mounted into
-    /// a container must be readable by the container's user; the folder above the mount stays private instead.
-    /// </summary>
-    public static async Task WriteAsync(string path, OdooConf conf, bool mountedIntoContainer, CancellationToken cancellationToken)
+    /// <summary>Writes the conf readable by its owner only: it holds the database and master passwords.</summary>
+    public static async Task WriteAsync(string path, OdooConf conf, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite
-                | (mountedIntoContainer ? UnixFileMode.GroupRead | UnixFileMode.OtherRead : UnixFileMode.None);
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
         await using var file = new FileStream(path, options);

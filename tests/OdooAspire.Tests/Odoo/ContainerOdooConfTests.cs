@@ -35,11 +35,13 @@ public sealed class ContainerOdooConfTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _builder.DisposeAsync();
 
+    /// <summary>The conf the container writes at start: the expression in its environment, resolved as it sees its peers.</summary>
     private async Task<OdooConf> ConfAsync(string node)
     {
         var resource = _builder.Resources.Single(r => r.Name == node);
         var template = resource.Annotations.OfType<OdooConfAnnotation>().Single().Template;
-        return await template.ResolveAsync(resource, _builder.ExecutionContext, CancellationToken.None);
+        var context = new ValueProviderContext { Caller = resource, ExecutionContext = _builder.ExecutionContext };
+        return OdooConf.Parse((await template.Expression().GetValueAsync(context, CancellationToken.None))!);
     }
 
     [Fact]
@@ -145,19 +147,27 @@ public sealed class ContainerOdooConfTests : IAsyncLifetime
     }
 
     [Fact]
-    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    public async Task The_conf_is_mounted_read_only_at_etc_odoo_readable_by_the_containers_user_from_a_private_folder()
+    public async Task The_conf_travels_in_the_environment_and_nothing_is_bind_mounted_so_the_model_deploys()
     {
-        var node = _builder.Resources.OfType<ContainerResource>().Single(r => r.Name == ResourceNames.OdooNode(1));
-        var mount = node.Annotations.OfType<ContainerMountAnnotation>().Single(m => m.Target == "/etc/odoo");
-        Assert.True(mount.IsReadOnly);
-        var path = node.Annotations.OfType<OdooConfAnnotation>().Single().Path;
-        Assert.Equal(mount.Source, Path.GetDirectoryName(path));
+        foreach (var name in new[] { ResourceNames.OdooInit, ResourceNames.OdooNode(1), ResourceNames.OdooNode(2), ResourceNames.OdooNode(3) })
+        {
+            var resource = _builder.Resources.OfType<ContainerResource>().Single(r => r.Name == name);
+            Assert.DoesNotContain(resource.Annotations.OfType<ContainerMountAnnotation>(), m => m.Type == ContainerMountType.BindMount);
 
-        await OdooConfFiles.WriteAsync(path, await ConfAsync(node.Name), mountedIntoContainer: true, CancellationToken.None);
+            var context = new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Run), resource, []);
+            foreach (var callback in resource.Annotations.OfType<EnvironmentCallbackAnnotation>())
+            {
+                await callback.Callback(context);
+            }
 
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(path));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(mount.Source)!));
+            var conf = Assert.IsType<ReferenceExpression>(context.EnvironmentVariables[OdooConfFiles.EnvironmentVariable]);
+            Assert.Contains("db_replica_port = ", conf.ValueExpression);
+            Assert.Equal("/etc/odooaspire/odoo.conf", context.EnvironmentVariables["ODOO_RC"]);
+        }
+
+        // The image's entrypoint writes that conf where Odoo reads it before running the node or init.sh.
+        var entrypoint = await File.ReadAllTextAsync(Path.Combine(_builder.AppHostDirectory, "odoo-node", "entrypoint.sh"));
+        Assert.Contains($"\"${OdooConfFiles.EnvironmentVariable}\" > \"$ODOO_RC\"", entrypoint);
     }
 
     [Fact]

@@ -57,4 +57,63 @@ public sealed class PublishManifestTests
             output.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public async Task The_manifest_describes_a_deployable_container_stack_whatever_runtime_this_machine_has()
+    {
+        var output = Directory.CreateTempSubdirectory("odooaspire-manifest-");
+        try
+        {
+            var detected = Path.Combine(output.FullName, "detected.json");
+            var processes = Path.Combine(output.FullName, "processes.json");
+            Assert.Equal(0, (await AppHostProcess.RunAsync(["--publisher", "manifest", "--output-path", detected])).ExitCode);
+            Assert.Equal(0, (await AppHostProcess.RunAsync(["--publisher", "manifest", "--output-path", processes, "--OdooAspire:Runtime=Processes"])).ExitCode);
+
+            var manifest = await File.ReadAllTextAsync(detected);
+            Assert.Equal(manifest, await File.ReadAllTextAsync(processes));
+
+            var resources = JsonDocument.Parse(manifest).RootElement.GetProperty("resources").EnumerateObject()
+                .ToDictionary(r => r.Name, r => r.Value);
+            string Type(string name) => resources[name].GetProperty("type").GetString()!;
+
+            Assert.DoesNotContain(resources.Values, r => r.GetProperty("type").GetString() == "executable.v0");
+            Assert.DoesNotContain(resources.Values, r => r.TryGetProperty("bindMounts", out _));
+
+            var nodes = new[] { ResourceNames.OdooInit, ResourceNames.OdooNode(1), ResourceNames.OdooNode(2), ResourceNames.OdooNode(3) };
+            foreach (var node in nodes)
+            {
+                Assert.Equal("container.v1", Type(node));
+                Assert.EndsWith("odoo-node/Dockerfile", resources[node].GetProperty("build").GetProperty("dockerfile").GetString());
+            }
+
+            var filestores = nodes.Select(n => resources[n].GetProperty("volumes").EnumerateArray()
+                .Single(v => v.GetProperty("target").GetString() == "/var/lib/odoo").GetProperty("name").GetString()).Distinct();
+            Assert.Single(filestores);
+
+            foreach (var server in SpineResources.All)
+            {
+                Assert.StartsWith("container.", Type(server));
+                Assert.NotEmpty(resources[server].GetProperty("volumes").EnumerateArray());
+            }
+
+            Assert.Equal("project.v0", Type(ResourceNames.Gateway));
+            Assert.Equal("project.v0", Type(ResourceNames.ReplicaRouter));
+
+            var external = resources.Where(r => r.Value.TryGetProperty("bindings", out var bindings)
+                    && bindings.EnumerateObject().Any(b => b.Value.TryGetProperty("external", out var e) && e.GetBoolean()))
+                .Select(r => r.Key);
+            Assert.Equal([ResourceNames.Gateway], external);
+
+            foreach (var secret in new[] { ResourceNames.PostgresPassword, ResourceNames.PostgresReplicationPassword, ResourceNames.RedisPassword,
+                ResourceNames.OdooDbPassword, ResourceNames.OdooAdminPassword, ResourceNames.OdooMasterPassword })
+            {
+                Assert.Equal("parameter.v0", Type(secret));
+                Assert.True(resources[secret].GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean(), secret);
+            }
+        }
+        finally
+        {
+            output.Delete(recursive: true);
+        }
+    }
 }
