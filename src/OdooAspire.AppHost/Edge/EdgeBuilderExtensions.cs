@@ -11,7 +11,7 @@ namespace OdooAspire.AppHost.Edge;
 /// <summary>The optional nginx edge in front of the gateway (<c>OdooAspire:Edge=nginx</c>).</summary>
 public static partial class EdgeBuilderExtensions
 {
-    /// <summary>The official image the container runtime runs; 1.25.1 or later, so the conf says <c>http2 on;</c>.</summary>
+    /// <summary>The official image the edge image builds on; 1.25.1 or later, so the conf says <c>http2 on;</c>.</summary>
     public const string ContainerImage = "nginx";
     public const string ContainerImageTag = "1.28";
 
@@ -28,8 +28,21 @@ public static partial class EdgeBuilderExtensions
     private const int ContainerHttpsPort = 8443;
     private const int ContainerHttpPort = 8080;
     private const int ContainerStatusPort = 8081;
-    private const string ContainerConfDirectory = "/etc/nginx";
-    private const string ContainerTlsDirectory = "/etc/nginx/tls";
+
+    /// <summary>The edge image's folder beside the AppHost: the official image plus the script that writes the conf at start.</summary>
+    public const string ImageFolder = "nginx-edge";
+
+    /// <summary>The rendered conf, base64 because deployment tools read braces in environment values as references.</summary>
+    public const string ContainerConfVariable = "ODOOASPIRE_NGINX_CONF_BASE64";
+
+    /// <summary>The gateway's host:port, which the start script puts where the conf says <see cref="ContainerGatewayPlaceholder"/>.</summary>
+    public const string ContainerGatewayVariable = "ODOOASPIRE_GATEWAY";
+    public const string ContainerGatewayPlaceholder = "${ODOOASPIRE_GATEWAY}";
+    public const string ContainerCertificateVariable = "ODOOASPIRE_TLS_CERTIFICATE";
+    public const string ContainerCertificateKeyVariable = "ODOOASPIRE_TLS_KEY";
+
+    /// <summary>Where the image's start script writes the conf and the TLS files (nginx-edge/Dockerfile's CMD reads it).</summary>
+    private const string ContainerConfDirectory = "/etc/nginx/odooaspire";
 
     /// <summary>
     /// Adds nginx <paramref name="name"/> in front of <paramref name="gateway"/> when <c>OdooAspire:Edge</c> is <c>nginx</c>
@@ -119,8 +132,7 @@ public static partial class EdgeBuilderExtensions
                     PublicHttpsPort = https,
                     GatewayAddress = $"127.0.0.1:{gatewayEndpoint.Port.ToString(CultureInfo.InvariantCulture)}",
                     UpstreamBindAddress = ProcessUpstreamAddress,
-                    CertificatePath = certificate,
-                    CertificateKeyPath = key,
+                    Tls = new NginxTls(certificate, key),
                     // nginx drops its workers' privileges only when started as root; www-data is Debian's web server user.
                     WorkerUser = Environment.IsPrivilegedProcess ? "www-data" : null,
                     PidPath = Path.Combine(folder, "nginx.pid"),
@@ -137,56 +149,59 @@ public static partial class EdgeBuilderExtensions
     private static IResourceBuilder<IResourceWithEndpoints> AddContainer(
         IDistributedApplicationBuilder builder, string name, EdgeSettings settings, IResourceBuilder<ProjectResource> gateway)
     {
-        var edge = builder.AddContainer(name, ContainerImage, ContainerImageTag)
-            .WithArgs("nginx", "-c", $"{ContainerConfDirectory}/{NginxEdgeResource.ConfFile}")
-            .WithHttpsEndpoint(name: NginxEdgeResource.HttpsEndpointName, targetPort: ContainerHttpsPort)
-            .WithHttpEndpoint(name: NginxEdgeResource.HttpEndpointName, targetPort: ContainerHttpPort)
-            .WithHttpEndpoint(name: NginxEdgeResource.StatusEndpointName, targetPort: ContainerStatusPort)
-            .WithExternalHttpEndpoints();
-        edge.WithEndpoint(NginxEdgeResource.StatusEndpointName, endpoint => endpoint.IsExternal = false);
-        gateway.WithEnvironment(GatewayTrustedEdgesVariable, settings.TrustedNetwork);
-        var gatewayAddress = gateway.GetEndpoint(GatewayEndpointName).Property(EndpointProperty.HostAndPort);
-
-        edge.WithContainerFiles(ContainerConfDirectory, async (context, cancellationToken) =>
+        // Deployed (Azure Container Apps), the platform's ingress terminates TLS, redirects HTTP and speaks HTTP/2, and
+        // passes only plain HTTP to one port: the site is served there. A local run terminates TLS in the edge itself.
+        var deployed = builder.ExecutionContext.IsPublishMode;
+        var edge = builder.AddDockerfile(name, Path.Combine(builder.AppHostDirectory, ImageFolder))
+            .WithBuildArg("NGINX_IMAGE", $"{ContainerImage}:{ContainerImageTag}");
+        if (deployed)
         {
-            var executionContext = context.Services.GetRequiredService<DistributedApplicationExecutionContext>();
-            var (certificate, key) = settings.CertificatePath is { } provided
-                ? (provided, settings.CertificateKeyPath!)
-                : await DevelopmentCertificate.EnsureAsync(
-                    Executables.Find("openssl") ?? throw new MissingPrerequisiteException("openssl not found on PATH: apt-get install openssl"),
-                    Path.Combine(builder.RunDirectory(), name, "tls"), cancellationToken).ConfigureAwait(false);
-            var upstream = await gatewayAddress.GetValueAsync(
-                new ValueProviderContext { Caller = edge.Resource, ExecutionContext = executionContext }, cancellationToken).ConfigureAwait(false)
-                ?? throw new InvalidOperationException($"{gateway.Resource.Name} has no address yet");
+            edge.WithHttpEndpoint(name: NginxEdgeResource.HttpEndpointName, targetPort: ContainerHttpPort);
+        }
+        else
+        {
+            edge.WithHttpsEndpoint(name: NginxEdgeResource.HttpsEndpointName, targetPort: ContainerHttpsPort)
+                .WithHttpEndpoint(name: NginxEdgeResource.HttpEndpointName, targetPort: ContainerHttpPort);
+        }
+
+        edge.WithExternalHttpEndpoints()
+            .WithHttpEndpoint(name: NginxEdgeResource.StatusEndpointName, targetPort: ContainerStatusPort);
+        gateway.WithEnvironment(GatewayTrustedEdgesVariable, settings.TrustedNetwork);
+
+        // The conf travels in the environment: the image's start script writes it (nginx-edge/odooaspire-edge.sh).
+        var gatewayAddress = gateway.GetEndpoint(GatewayEndpointName).Property(EndpointProperty.HostAndPort);
+        edge.WithEnvironment(async context =>
+        {
             var https = edge.GetEndpoint(NginxEdgeResource.HttpsEndpointName);
             var conf = NginxConfRenderer.Render(new NginxConf
             {
-                HttpsPort = ContainerHttpsPort,
-                HttpPort = ContainerHttpPort,
+                HttpsPort = deployed ? ContainerHttpPort : ContainerHttpsPort,
+                HttpPort = deployed ? null : ContainerHttpPort,
                 StatusPort = ContainerStatusPort,
-                PublicHttpsPort = https.IsAllocated ? https.Port : null,
-                GatewayAddress = upstream,
-                CertificatePath = $"{ContainerTlsDirectory}/{DevelopmentCertificate.CertificateFile}",
-                CertificateKeyPath = $"{ContainerTlsDirectory}/{DevelopmentCertificate.KeyFile}",
+                PublicHttpsPort = !deployed && https.IsAllocated ? https.Port : null,
+                GatewayAddress = ContainerGatewayPlaceholder,
+                Tls = deployed ? null : new NginxTls(
+                    $"{ContainerConfDirectory}/tls/{DevelopmentCertificate.CertificateFile}", $"{ContainerConfDirectory}/tls/{DevelopmentCertificate.KeyFile}"),
                 WorkerUser = "nginx",
                 PidPath = "/tmp/nginx.pid",
                 TempDirectory = "/var/cache/nginx/temp",
                 CacheDirectory = "/var/cache/nginx/odoo-static",
                 Http2Directive = true,
             });
-            return
-            [
-                new ContainerFile { Name = NginxEdgeResource.ConfFile, Contents = conf },
-                new ContainerDirectory
-                {
-                    Name = "tls",
-                    Entries =
-                    [
-                        new ContainerFile { Name = DevelopmentCertificate.CertificateFile, SourcePath = certificate },
-                        new ContainerFile { Name = DevelopmentCertificate.KeyFile, SourcePath = key, Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite },
-                    ],
-                },
-            ];
+            context.EnvironmentVariables[ContainerConfVariable] = Convert.ToBase64String(Encoding.UTF8.GetBytes(conf));
+            context.EnvironmentVariables[ContainerGatewayVariable] = gatewayAddress;
+            if (deployed)
+            {
+                return;
+            }
+
+            var (certificate, key) = settings.CertificatePath is { } provided
+                ? (provided, settings.CertificateKeyPath!)
+                : await DevelopmentCertificate.EnsureAsync(
+                    Executables.Find("openssl") ?? throw new MissingPrerequisiteException("openssl not found on PATH: apt-get install openssl"),
+                    Path.Combine(builder.RunDirectory(), name, "tls"), context.CancellationToken).ConfigureAwait(false);
+            context.EnvironmentVariables[ContainerCertificateVariable] = await File.ReadAllTextAsync(certificate, context.CancellationToken).ConfigureAwait(false);
+            context.EnvironmentVariables[ContainerCertificateKeyVariable] = await File.ReadAllTextAsync(key, context.CancellationToken).ConfigureAwait(false);
         });
 
         return edge.AsEdge(gateway);

@@ -9,9 +9,11 @@ public sealed record NginxConf
     /// <summary>Address the three servers listen on: 127.0.0.1 for a process, null (every interface) inside a container.</summary>
     public string? ListenAddress { get; init; }
 
+    /// <summary>The site's port: TLS, unless TLS ends in front of the edge (<see cref="Tls"/> null).</summary>
     public required int HttpsPort { get; init; }
 
-    public required int HttpPort { get; init; }
+    /// <summary>The plain-HTTP port that only redirects to HTTPS; null when whatever is in front redirects itself.</summary>
+    public int? HttpPort { get; init; }
 
     /// <summary>The stub_status and health server; never exposed beyond the machine or the container network.</summary>
     public required int StatusPort { get; init; }
@@ -28,9 +30,11 @@ public sealed record NginxConf
     /// </summary>
     public string? UpstreamBindAddress { get; init; }
 
-    public required string CertificatePath { get; init; }
-
-    public required string CertificateKeyPath { get; init; }
+    /// <summary>
+    /// The certificate the edge presents; null when a TLS-terminating ingress is in front (Azure Container Apps passes
+    /// only plain HTTP to a container), so the edge serves plain HTTP and takes the client's address and scheme from it.
+    /// </summary>
+    public required NginxTls? Tls { get; init; }
 
     /// <summary>Unprivileged user for the worker processes when the master runs as root; null leaves nginx's default.</summary>
     public string? WorkerUser { get; init; }
@@ -60,3 +64,6 @@ public sealed record NginxConf
     /// <summary>Largest upload accepted; as the gateway's MaxRequestBodyBytes (Odoo imports and attachments).</summary>
     public string MaxBodySize { get; init; } = "128m";
 }
+
+/// <summary>PEM certificate chain and private key, as paths nginx reads.</summary>
+public sealed record NginxTls(string CertificatePath, string CertificateKeyPath);

@@ -34,7 +34,7 @@ public static class NginxConfRenderer
             Line($"            proxy_set_header Connection {connection};");
             Line("            proxy_set_header Host $forwarded_host;");
             Line("            proxy_set_header X-Forwarded-For $remote_addr;");
-            Line("            proxy_set_header X-Forwarded-Proto $scheme;");
+            Line($"            proxy_set_header X-Forwarded-Proto {(conf.Tls is null ? "$forwarded_proto" : "$scheme")};");
             Line("            proxy_set_header X-Forwarded-Host $forwarded_host;");
             Line("            proxy_set_header X-Real-IP \"\";");
             Line("            proxy_set_header Forwarded \"\";");
@@ -93,29 +93,57 @@ public static class NginxConfRenderer
         Line("        default $http_host;");
         Line("    }");
         Line();
+        if (conf.Tls is null)
+        {
+            // Behind a TLS-terminating ingress, the only thing that can reach this port: its X-Forwarded-For's last
+            // address is the client it saw (realip makes that $remote_addr), and its X-Forwarded-Proto the scheme.
+            Line("    set_real_ip_from 0.0.0.0/0;");
+            Line("    set_real_ip_from ::/0;");
+            Line("    real_ip_header X-Forwarded-For;");
+            Line();
+            Line("    map $http_x_forwarded_proto $forwarded_proto {");
+            Line("        default https;");
+            Line("        http    http;");
+            Line("    }");
+            Line();
+        }
+
         Line("    upstream gateway {");
         Line($"        server {conf.GatewayAddress};");
         Line("        keepalive 64;");
         Line("    }");
         Line();
-        Line("    # Plain HTTP only redirects: nothing reaches Odoo unencrypted.");
-        Line("    server {");
-        Line($"        listen {listen}{Port(conf.HttpPort)};");
-        Line($"        return 301 https://$host{(conf.PublicHttpsPort is { } publicPort ? ":" + Port(publicPort) : "")}$request_uri;");
-        Line("    }");
-        Line();
-        Line("    server {");
-        Line($"        listen {listen}{Port(conf.HttpsPort)} ssl{(conf.Http2Directive ? "" : " http2")};");
-        if (conf.Http2Directive)
+        if (conf.HttpPort is { } httpPort)
         {
-            Line("        http2 on;");
+            Line("    # Plain HTTP only redirects: nothing reaches Odoo unencrypted.");
+            Line("    server {");
+            Line($"        listen {listen}{Port(httpPort)};");
+            Line($"        return 301 https://$host{(conf.PublicHttpsPort is { } publicPort ? ":" + Port(publicPort) : "")}$request_uri;");
+            Line("    }");
+            Line();
         }
 
-        Line($"        ssl_certificate {conf.CertificatePath};");
-        Line($"        ssl_certificate_key {conf.CertificateKeyPath};");
-        Line("        ssl_protocols TLSv1.2 TLSv1.3;");
-        Line("        ssl_session_cache shared:edge_tls:10m;");
-        Line("        ssl_session_timeout 1h;");
+        Line("    server {");
+        if (conf.Tls is { } tls)
+        {
+            Line($"        listen {listen}{Port(conf.HttpsPort)} ssl{(conf.Http2Directive ? "" : " http2")};");
+            if (conf.Http2Directive)
+            {
+                Line("        http2 on;");
+            }
+
+            Line($"        ssl_certificate {tls.CertificatePath};");
+            Line($"        ssl_certificate_key {tls.CertificateKeyPath};");
+            Line("        ssl_protocols TLSv1.2 TLSv1.3;");
+            Line("        ssl_session_cache shared:edge_tls:10m;");
+            Line("        ssl_session_timeout 1h;");
+        }
+        else
+        {
+            Line("        # TLS, HTTP/2 and the HTTP redirect are the ingress's; browsers still only ever see HTTPS.");
+            Line($"        listen {listen}{Port(conf.HttpsPort)};");
+        }
+
         Line("        add_header Strict-Transport-Security \"max-age=31536000\" always;");
         Line();
         Line("        proxy_http_version 1.1;");

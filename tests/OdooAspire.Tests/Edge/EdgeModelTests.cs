@@ -38,18 +38,30 @@ public sealed class EdgeModelTests
     }
 
     [Fact]
-    public async Task In_containers_the_edge_is_the_official_nginx_image_and_the_gateway_trusts_the_container_network()
+    public async Task In_containers_the_edge_is_built_on_the_official_nginx_image_and_gets_its_conf_and_certificate_in_the_environment()
     {
         await using var builder = await TestStack.CreateBuilderAsync("--OdooAspire:Runtime=Containers", "--OdooAspire:Edge=nginx");
 
         var edge = Assert.IsAssignableFrom<ContainerResource>(builder.Resources.Single(r => r.Name == ResourceNames.Edge));
-        var image = edge.Annotations.OfType<ContainerImageAnnotation>().Single();
-        Assert.Equal((EdgeBuilderExtensions.ContainerImage, EdgeBuilderExtensions.ContainerImageTag), (image.Image, image.Tag));
-        Assert.Single(edge.Annotations.OfType<ContainerFileSystemCallbackAnnotation>());
+        var build = edge.Annotations.OfType<DockerfileBuildAnnotation>().Single();
+        Assert.EndsWith(EdgeBuilderExtensions.ImageFolder, build.ContextPath);
+        Assert.Equal($"{EdgeBuilderExtensions.ContainerImage}:{EdgeBuilderExtensions.ContainerImageTag}", build.BuildArguments["NGINX_IMAGE"]);
+        // Nothing is mounted or copied in: what runs locally is what deploys.
+        Assert.Empty(edge.Annotations.OfType<ContainerFileSystemCallbackAnnotation>());
+        Assert.Empty(edge.Annotations.OfType<ContainerMountAnnotation>());
         Assert.Equal(["https", "http"], Endpoints(builder, ResourceNames.Edge).Where(e => e.IsExternal).Select(e => e.Name));
         Assert.DoesNotContain(builder.Resources, r => r is NginxEdgeResource);
 
         ModelValues.AllocateEndpoints(builder);
+        ModelValues.AllocateProjectEndpointsForContainers(builder, "host.docker.internal", firstPort: 42000);
+        var environment = await ModelValues.EnvironmentAsync(edge);
+        var conf = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(environment[EdgeBuilderExtensions.ContainerConfVariable]));
+        Assert.Contains("listen 8443 ssl;", conf);
+        Assert.Contains($"server {EdgeBuilderExtensions.ContainerGatewayPlaceholder};", conf);
+        Assert.StartsWith("-----BEGIN CERTIFICATE-----", environment[EdgeBuilderExtensions.ContainerCertificateVariable]);
+        Assert.Contains("PRIVATE KEY-----", environment[EdgeBuilderExtensions.ContainerCertificateKeyVariable]);
+        Assert.Matches(@"^host\.docker\.internal:\d+$", environment[EdgeBuilderExtensions.ContainerGatewayVariable]);
+
         var gateway = await ModelValues.EnvironmentAsync(builder.Resources.Single(r => r.Name == ResourceNames.Gateway));
         Assert.Equal(EdgeSettings.DefaultTrustedNetwork, gateway[EdgeBuilderExtensions.GatewayTrustedEdgesVariable]);
     }

@@ -17,8 +17,7 @@ public sealed class NginxConfRendererTests
         PublicHttpsPort = 18443,
         GatewayAddress = "127.0.0.1:15180",
         UpstreamBindAddress = "127.0.0.2",
-        CertificatePath = "/run/edge/tls/edge.crt",
-        CertificateKeyPath = "/run/edge/tls/edge.key",
+        Tls = new NginxTls("/run/edge/tls/edge.crt", "/run/edge/tls/edge.key"),
         PidPath = "/run/edge/nginx.pid",
         TempDirectory = "/run/edge/temp",
         CacheDirectory = "/run/edge/cache",
@@ -152,40 +151,91 @@ public sealed class NginxConfRendererTests
     [Fact]
     public async Task Debian_nginx_accepts_the_rendered_conf_with_a_generated_development_certificate()
     {
-        var nginx = Executables.Find("nginx");
-        Assert.True(nginx is not null, "nginx not found on PATH: apt-get install nginx");
         var folder = Directory.CreateTempSubdirectory("odooaspire-edge-conf-");
         try
         {
             var (certificate, key) = await DevelopmentCertificate.EnsureAsync(Executables.Find("openssl")!, Path.Combine(folder.FullName, "tls"), CancellationToken.None);
             Directory.CreateDirectory(Path.Combine(folder.FullName, "temp"));
-            var conf = Path.Combine(folder.FullName, "nginx.conf");
-            await File.WriteAllTextAsync(conf, NginxConfRenderer.Render(Conf with
+            var output = await NginxTestAsync(folder.FullName, Conf with
             {
-                CertificatePath = certificate,
-                CertificateKeyPath = key,
+                Tls = new NginxTls(certificate, key),
                 PidPath = Path.Combine(folder.FullName, "nginx.pid"),
                 TempDirectory = Path.Combine(folder.FullName, "temp"),
                 CacheDirectory = Path.Combine(folder.FullName, "cache"),
                 WorkerUser = Environment.IsPrivilegedProcess ? "www-data" : null,
-            }));
+            });
 
-            var start = new ProcessStartInfo(nginx!, ["-t", "-p", folder.FullName + "/", "-c", conf, "-e", "/dev/stdout"])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            using var process = Process.Start(start)!;
-            var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-
-            Assert.True(process.ExitCode == 0, output);
             Assert.Contains("test is successful", output);
         }
         finally
         {
             folder.Delete(recursive: true);
         }
+    }
+
+    [Fact]
+    public void Behind_a_tls_terminating_ingress_the_site_is_plain_http_and_the_client_and_scheme_come_from_the_ingress()
+    {
+        var text = NginxConfRenderer.Render(Conf with { Tls = null, HttpPort = null, HttpsPort = 18080, UpstreamBindAddress = null });
+        var site = Block(text, "server", "listen 127.0.0.1:18080;");
+
+        Assert.DoesNotContain("ssl", site);
+        Assert.DoesNotContain("return 301", text);
+        // The ingress appends the client it saw to X-Forwarded-For; realip makes that last address $remote_addr.
+        Assert.Contains("real_ip_header X-Forwarded-For;", text);
+        Assert.DoesNotContain("real_ip_recursive on", text);
+        Assert.Contains("map $http_x_forwarded_proto $forwarded_proto {", text);
+        foreach (var (path, location) in Locations(site))
+        {
+            Assert.True(location.Contains("proxy_set_header X-Forwarded-Proto $forwarded_proto;", StringComparison.Ordinal), path);
+        }
+
+        Assert.Contains("add_header Strict-Transport-Security", site);
+    }
+
+    [Fact]
+    public async Task Debian_nginx_accepts_the_conf_rendered_for_a_tls_terminating_ingress()
+    {
+        var folder = Directory.CreateTempSubdirectory("odooaspire-edge-conf-");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(folder.FullName, "temp"));
+            var output = await NginxTestAsync(folder.FullName, Conf with
+            {
+                Tls = null,
+                HttpPort = null,
+                HttpsPort = 18080,
+                PidPath = Path.Combine(folder.FullName, "nginx.pid"),
+                TempDirectory = Path.Combine(folder.FullName, "temp"),
+                CacheDirectory = Path.Combine(folder.FullName, "cache"),
+                WorkerUser = Environment.IsPrivilegedProcess ? "www-data" : null,
+            });
+
+            Assert.Contains("test is successful", output);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>What <c>nginx -t</c> says of <paramref name="conf"/>; fails the test when nginx refuses it.</summary>
+    private static async Task<string> NginxTestAsync(string folder, NginxConf conf)
+    {
+        var nginx = Executables.Find("nginx");
+        Assert.True(nginx is not null, "nginx not found on PATH: apt-get install nginx");
+        var path = Path.Combine(folder, "nginx.conf");
+        await File.WriteAllTextAsync(path, NginxConfRenderer.Render(conf));
+        var start = new ProcessStartInfo(nginx!, ["-t", "-p", folder + "/", "-c", path, "-e", "/dev/stdout"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, output);
+        return output;
     }
 
     /// <summary>The block <c>keyword { … }</c> whose body contains <paramref name="marker"/>, braces balanced.</summary>

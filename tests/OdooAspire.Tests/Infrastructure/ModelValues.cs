@@ -13,6 +13,23 @@ public static class ModelValues
         }
     }
 
+    /// <summary>
+    /// Gives the projects' endpoints what a container-runtime run allocates: a host port, and the address containers reach
+    /// it by (projects run on the host in both runtimes), so container values that name a project resolve.
+    /// </summary>
+    public static void AllocateProjectEndpointsForContainers(IDistributedApplicationTestingBuilder builder, string containerHostAlias, int firstPort)
+    {
+        var port = firstPort;
+        foreach (var endpoint in builder.Resources.OfType<ProjectResource>().SelectMany(p => p.Annotations.OfType<EndpointAnnotation>()))
+        {
+            endpoint.AllocatedEndpoint ??= new AllocatedEndpoint(endpoint, "localhost", port);
+            endpoint.AllAllocatedEndpoints.AddOrUpdateAllocatedEndpoint(
+                KnownNetworkIdentifiers.DefaultAspireContainerNetwork,
+                new AllocatedEndpoint(endpoint, containerHostAlias, port, EndpointBindingMode.SingleAddress, null, KnownNetworkIdentifiers.DefaultAspireContainerNetwork));
+            port++;
+        }
+    }
+
 #pragma warning disable CS0618 // ExecutionConfigurationBuilder needs a running app's execution context; these reads are model-only.
     public static ValueTask<Dictionary<string, string>> EnvironmentAsync(IResource resource) =>
         ((IResourceWithEnvironment)resource).GetEnvironmentVariableValuesAsync();

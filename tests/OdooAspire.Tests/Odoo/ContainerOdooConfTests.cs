@@ -20,17 +20,7 @@ public sealed class ContainerOdooConfTests : IAsyncLifetime
             "--OdooAspire:Runtime=Containers", "--Odoo:Workers=4", "--Odoo:CronThreads=3", "--Odoo:Database=erp",
             "--Parameters:odoo-db-password=dbsecret", "--Parameters:odoo-master-password=mastersecret", "--Parameters:odoo-admin-password=adminsecret");
 
-        // Projects run on the host in both runtimes: give their endpoints what a run would allocate, on the host
-        // and as containers reach them.
-        var port = 41000;
-        foreach (var endpoint in _builder.Resources.OfType<ProjectResource>().SelectMany(p => p.Annotations.OfType<EndpointAnnotation>()))
-        {
-            endpoint.AllocatedEndpoint ??= new AllocatedEndpoint(endpoint, "localhost", port);
-            endpoint.AllAllocatedEndpoints.AddOrUpdateAllocatedEndpoint(
-                KnownNetworkIdentifiers.DefaultAspireContainerNetwork,
-                new AllocatedEndpoint(endpoint, ContainerHostAlias, port, EndpointBindingMode.SingleAddress, null, KnownNetworkIdentifiers.DefaultAspireContainerNetwork));
-            port++;
-        }
+        ModelValues.AllocateProjectEndpointsForContainers(_builder, ContainerHostAlias, firstPort: 41000);
     }
 
     public async Task DisposeAsync() => await _builder.DisposeAsync();
