@@ -16,12 +16,8 @@ public sealed class AssetCatalog
     private long _requests;
 
     public AssetCatalog()
-        : this(Path.Combine(AppContext.BaseDirectory, Folder))
     {
-    }
-
-    public AssetCatalog(string root)
-    {
+        var root = Path.Combine(AppContext.BaseDirectory, Folder);
         if (!Directory.Exists(root))
         {
             throw new InvalidOperationException($"Odoo stand-in: its static folder {root} is missing: rebuild OdooAspire.OdooStandIn, which copies static/ next to its binary");
