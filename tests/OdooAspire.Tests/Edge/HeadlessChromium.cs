@@ -16,8 +16,7 @@ public static class HeadlessChromium
     /// <summary>The DOM of <paramref name="page"/>, trusting exactly the certificate whose public key hashes to <paramref name="certificatePin"/>.</summary>
     public static async Task<string> DumpDomAsync(Uri page, string certificatePin)
     {
-        var chromium = Executables.Find(Package)
-            ?? throw new Xunit.Sdk.XunitException($"chromium not found on PATH: apt-get install {Package} (the edge's browser test needs Debian's {Package} package)");
+        var chromium = Locate(Executables.PathDirectories());
         var profile = Directory.CreateTempSubdirectory("odooaspire-chromium-");
         var start = new ProcessStartInfo(chromium)
         {
@@ -73,6 +72,11 @@ public static class HeadlessChromium
 
         return output;
     }
+
+    /// <summary>chromium in <paramref name="directories"/>, or a test failure naming the package: a missing browser never skips the test.</summary>
+    public static string Locate(IEnumerable<string> directories) =>
+        Executables.FindIn(directories, Package)
+            ?? throw new Xunit.Sdk.XunitException($"chromium not found on PATH: apt-get install {Package} (the edge's browser test needs Debian's {Package} package)");
 
     private static async Task<string> StopAsync(Process process, Task<string> log)
     {

@@ -20,9 +20,10 @@ public sealed class AssetTests(OdooStackFixture stack)
         foreach (var (url, type) in new[] { (assets.Stylesheet, "text/css"), (assets.Script, "application/javascript") })
         {
             using var response = await browser.GetWithSessionAsync(url);
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{url}: {(int)response.StatusCode} {body}");
             Assert.Equal(type, response.Content.Headers.ContentType?.MediaType);
-            Assert.NotEmpty(await response.Content.ReadAsByteArrayAsync());
+            Assert.NotEmpty(body);
             var cache = response.Headers.CacheControl!;
             Assert.True(cache.Public, $"{url}: {cache}");
             Assert.Equal(TimeSpan.FromDays(365), cache.MaxAge);
