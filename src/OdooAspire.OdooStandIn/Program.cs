@@ -2,6 +2,7 @@ using System.Net;
 using OdooAspire;
 using OdooAspire.Odoo;
 using OdooAspire.OdooStandIn;
+using OdooAspire.OdooStandIn.Assets;
 using OdooAspire.OdooStandIn.Bus;
 using OdooAspire.OdooStandIn.Controllers;
 using OdooAspire.OdooStandIn.JsonRpc;
@@ -54,12 +55,14 @@ builder.Services.AddSingleton<StandInServices>();
 builder.Services.AddSingleton<BusHub>();
 builder.Services.AddHostedService(services => services.GetRequiredService<BusHub>());
 builder.Services.AddSingleton<Presence>();
+builder.Services.AddSingleton<AssetCatalog>();
 
 var app = builder.Build();
 app.Logger.LogInformation(
     "Odoo stand-in (not Odoo) serving database {Database} on http {Http} and gevent {Gevent}; primary {DbHost}:{DbPort}, replica path {ReplicaHost}:{ReplicaPort}",
     conf.Database, httpPort, geventPort, conf.DbHost, conf.DbPort, conf.DbReplicaHost, conf.DbReplicaPort);
 
+app.UseOdooProxyMode();
 app.UseSessionStoreGuard();
 app.UseWebSockets();
 app.MapDefaultEndpoints();
@@ -67,6 +70,8 @@ app.MapHealthRoutes();
 app.MapSessionRoutes();
 app.MapDatasetRoutes();
 app.MapLoginRoutes();
+app.MapAssetRoutes();
+app.MapStandInDiagnosticsRoutes();
 app.MapWebsocketRoutes();
 await app.RunAsync();
 return 0;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using OdooAspire.OdooStandIn.Assets;
 using OdooAspire.OdooStandIn.JsonRpc;
 
 namespace OdooAspire.OdooStandIn.Controllers;
@@ -14,14 +15,14 @@ public static class LoginRoutes
 
     public static void MapLoginRoutes(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/web/login", async (HttpContext http, StandInServices services) =>
+        routes.MapGet("/web/login", async (HttpContext http, StandInServices services, AssetCatalog assets) =>
         {
             var request = await OdooRequest.OpenAsync(http, services);
             await request.SaveAsync();
-            await PageAsync(http, CsrfToken(request, services), error: null, login: "");
+            await PageAsync(http, assets, CsrfToken(request, services), error: null, login: "");
         });
 
-        routes.MapPost("/web/login", async (HttpContext http, StandInServices services) =>
+        routes.MapPost("/web/login", async (HttpContext http, StandInServices services, AssetCatalog assets) =>
         {
             var request = await OdooRequest.OpenAsync(http, services);
             var form = await http.Request.ReadFormAsync(http.RequestAborted);
@@ -41,7 +42,7 @@ public static class LoginRoutes
             catch (OdooException)
             {
                 await request.SaveAsync();
-                await PageAsync(http, CsrfToken(request, services), "Wrong login/password", login);
+                await PageAsync(http, assets, CsrfToken(request, services), "Wrong login/password", login);
                 return;
             }
 
@@ -78,16 +79,23 @@ public static class LoginRoutes
             Encoding.UTF8.GetBytes(services.Conf.AdminPasswd),
             Encoding.UTF8.GetBytes($"{request.Session.Sid[..42]}{expiry.ToString(CultureInfo.InvariantCulture)}")));
 
-    private static Task PageAsync(HttpContext http, string csrfToken, string? error, string login)
+    /// <summary>The page with Odoo's head: the icon, the stylesheet bundle and the deferred script bundle, linked as web.frontend_layout does.</summary>
+    private static Task PageAsync(HttpContext http, AssetCatalog assets, string csrfToken, string? error, string login)
     {
         http.Response.ContentType = "text/html; charset=utf-8";
         var alert = error is null ? "" : $"<p class=\"alert alert-danger\" role=\"alert\">{WebUtility.HtmlEncode(error)}</p>";
         return http.Response.WriteAsync($"""
             <!DOCTYPE html>
             <html lang="en-US">
-            <head><meta charset="utf-8"/><title>Login | Odoo stand-in (OdooAspire)</title></head>
+            <head>
+            <meta charset="utf-8"/>
+            <title>Login | Odoo stand-in (OdooAspire)</title>
+            <link type="image/svg+xml" rel="shortcut icon" href="{assets.IconUrl}"/>
+            <link type="text/css" rel="stylesheet" href="{assets.Stylesheet.Url}"/>
+            <script type="text/javascript" defer="defer" src="{assets.Script.Url}" onerror="__odooAssetError=1"></script>
+            </head>
             <body>
-            <p>This is the OdooAspire stand-in for an Odoo node, not Odoo.</p>
+            <p class="o_stand_in_notice">This is the OdooAspire stand-in for an Odoo node, not Odoo.</p>
             <form class="oe_login_form" role="form" method="post" action="/web/login">
             <input type="hidden" name="csrf_token" value="{csrfToken}"/>
             <label for="login">Email</label><input type="text" name="login" id="login" value="{WebUtility.HtmlEncode(login)}" required="required" autofocus="autofocus"/>

@@ -72,6 +72,12 @@ public sealed class OdooClient(Uri node) : IDisposable
     public async Task<HttpResponseMessage> GetWithSessionAsync(string path)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        return await SendWithSessionAsync(request);
+    }
+
+    /// <summary>Sends <paramref name="request"/> with the session cookie and keeps whatever session the node sets.</summary>
+    public async Task<HttpResponseMessage> SendWithSessionAsync(HttpRequestMessage request)
+    {
         if (SessionId is not null)
         {
             request.Headers.Add("Cookie", $"session_id={SessionId}");
