@@ -2,7 +2,7 @@
 # Builds and runs every test against real PostgreSQL, Redis and the .NET services (process runtime).
 set -euo pipefail
 cd "$(dirname "$0")"
-bash scripts/prerequisites.sh
+bash scripts/prerequisites.sh --tests
 
 dotnet build OdooAspire.sln -nologo -v quiet
 log=$(mktemp)

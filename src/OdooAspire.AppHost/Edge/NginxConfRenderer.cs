@@ -16,7 +16,9 @@ public static class NginxConfRenderer
     public const string CacheStatusHeader = "X-Cache-Status";
 
     /// <summary>Odoo's static files and generated asset bundles: the only paths the edge caches.</summary>
-    public static readonly IReadOnlyList<string> CachedPrefixes = ["/web/static/", "/web/assets/"];
+    public static readonly IReadOnlyList<string> CachedPrefixes = ["/web/static/", AssetBundlePrefix];
+
+    private const string AssetBundlePrefix = "/web/assets/";
 
     private const string CacheZone = "odoo_static";
 
@@ -108,6 +110,14 @@ public static class NginxConfRenderer
             Line();
         }
 
+        if (conf.UpstreamBindAddress is { } bind)
+        {
+            // For every connection to the gateway, the health check's too: they share the keepalive pool, so a request
+            // can go out on a connection a probe opened, which must come from the trusted address as well.
+            Line($"    proxy_bind {bind};");
+            Line();
+        }
+
         Line("    upstream gateway {");
         Line($"        server {conf.GatewayAddress};");
         Line("        keepalive 64;");
@@ -147,11 +157,6 @@ public static class NginxConfRenderer
         Line("        add_header Strict-Transport-Security \"max-age=31536000\" always;");
         Line();
         Line("        proxy_http_version 1.1;");
-        if (conf.UpstreamBindAddress is { } bind)
-        {
-            Line($"        proxy_bind {bind};");
-        }
-
         Line($"        proxy_read_timeout {Seconds(conf.ReadTimeout)};");
         Line("        proxy_redirect off;");
         Line();
@@ -179,6 +184,14 @@ public static class NginxConfRenderer
             Line("            proxy_cache_lock on;");
             Line("            proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;");
             Line("            proxy_cache_background_update on;");
+            if (prefix == AssetBundlePrefix)
+            {
+                // Odoo opens a session for a cookie-less bundle request (a crawler, a CDN); cache the bundle anyway and
+                // give nobody that cookie, so one visitor's session is never handed to another.
+                Line("            proxy_ignore_headers Set-Cookie;");
+                Line("            proxy_hide_header Set-Cookie;");
+            }
+
             Line($"            add_header {CacheStatusHeader} $upstream_cache_status always;");
             Line("            add_header Strict-Transport-Security \"max-age=31536000\" always;");
             Line("            proxy_pass http://gateway;");

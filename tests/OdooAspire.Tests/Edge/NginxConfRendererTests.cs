@@ -87,7 +87,8 @@ public sealed class NginxConfRendererTests
         }
 
         Assert.DoesNotContain("$proxy_add_x_forwarded_for", https);
-        Assert.Contains("proxy_bind 127.0.0.2;", https);
+        // At the http level: the status server's health check shares the gateway keepalive pool with user requests.
+        Assert.Contains("\n    proxy_bind 127.0.0.2;", NginxConfRenderer.Render(Conf));
     }
 
     [Fact]
@@ -104,9 +105,12 @@ public sealed class NginxConfRendererTests
 
         Assert.DoesNotContain("proxy_cache ", locations["/"]);
         Assert.DoesNotContain("proxy_cache ", locations["/websocket"]);
-        // No default lifetime and no ignored headers: Cache-Control, Expires and Set-Cookie from Odoo decide.
+        // No default lifetime: Cache-Control and Expires from Odoo decide. Static files are never cached with a cookie; a
+        // bundle is cached without the session cookie Odoo opens for a cookie-less client, and nobody gets that cookie.
         Assert.DoesNotContain("proxy_cache_valid", text);
-        Assert.DoesNotContain("proxy_ignore_headers", text);
+        Assert.DoesNotContain("proxy_ignore_headers", locations["/web/static/"]);
+        Assert.Contains("proxy_ignore_headers Set-Cookie;", locations["/web/assets/"]);
+        Assert.Contains("proxy_hide_header Set-Cookie;", locations["/web/assets/"]);
         Assert.Contains("proxy_cache_path /run/edge/cache ", text);
     }
 
