@@ -3,7 +3,10 @@
 #   init.sh <odoo command…>     e.g. "init.sh odoo" in the image, "init.sh /usr/bin/python3 <src>/odoo-bin" from source
 # 1. the 'odoo' role (Odoo refuses the postgres superuser), password from the odoo-db-password parameter;
 # 2. '-i base --stop-after-init' unless the database already has base installed (a second run reuses it);
-# 3. the admin user's password from the odoo-admin-password parameter: no deployment keeps admin/admin.
+# 3. the admin user's password from the odoo-admin-password parameter: no deployment keeps admin/admin;
+# 4. the asset bundles the login page and the web client load, built now on the primary. Odoo 18 builds a missing
+#    bundle on the primary and then reads it back through the read-only (replica) cursor: a first request that
+#    outruns replication gets a 400, and that page has no CSS. Built here, every node finds them on the replicas.
 # Environment: ODOO_CONF ODOO_DATABASE ODOO_DB_USER ODOO_DB_PASSWORD ODOOASPIRE_ADMIN_PASSWORD,
 #              PGHOST PGPORT PGUSER PGPASSWORD (the primary's superuser)
 set -euo pipefail
@@ -37,5 +40,10 @@ fi
 import os
 env['res.users'].browse(2).password = os.environ['ODOOASPIRE_ADMIN_PASSWORD']
 env.cr.commit()
+print("admin password set from odoo-admin-password")
+for name in ('web.assets_frontend', 'web.assets_frontend_minimal', 'web.assets_frontend_lazy', 'web.assets_web'):
+    bundle = env['ir.qweb']._get_asset_bundle(name)
+    built = [kind for kind, files, build in (('css', bundle.stylesheets, bundle.css), ('js', bundle.javascripts, bundle.js)) if files and build()]
+    env.cr.commit()
+    print(f"asset bundle {name}: {' '.join(built) or 'empty'}")
 PY
-echo "admin password set from odoo-admin-password"
