@@ -146,6 +146,13 @@ public sealed partial class WarmSockets : BackgroundService
                 break;
             }
 
+            // Ejected while connecting: a server shutting down waits for such a connection until its authentication_timeout.
+            if (!Wanted(backend))
+            {
+                socket.Dispose();
+                break;
+            }
+
             lock (queue)
             {
                 queue.Enqueue(new Warm(socket, _time.GetTimestamp()));
