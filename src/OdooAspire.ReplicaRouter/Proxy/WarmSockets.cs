@@ -16,9 +16,8 @@ public sealed partial class WarmSockets : BackgroundService
     private readonly ReplicaRouterOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<WarmSockets> _logger;
-    private readonly Dictionary<Backend, Queue<Warm>> _queues;
-    private readonly SemaphoreSlim _wake = new(0);
-    private int _wakePending;
+    private readonly Dictionary<Backend, Slot> _slots;
+    private CancellationToken _stopping;
 
     public WarmSockets(BackendPool pool, IOptions<ReplicaRouterOptions> options, TimeProvider time, ILogger<WarmSockets> logger)
     {
@@ -26,17 +25,17 @@ public sealed partial class WarmSockets : BackgroundService
         _options = options.Value;
         _time = time;
         _logger = logger;
-        _queues = pool.All.ToDictionary(b => b, _ => new Queue<Warm>());
+        _slots = pool.All.ToDictionary(b => b, _ => new Slot());
         pool.Ejections += (backend, _) => Drain(backend);
     }
 
     /// <summary>Warm sockets held for <paramref name="backend"/> now.</summary>
     public int CountOf(Backend backend)
     {
-        var queue = _queues[backend];
-        lock (queue)
+        var slot = _slots[backend];
+        lock (slot)
         {
-            return queue.Count;
+            return slot.Queue.Count;
         }
     }
 
@@ -48,12 +47,12 @@ public sealed partial class WarmSockets : BackgroundService
             return null;
         }
 
-        var queue = _queues[backend];
+        var slot = _slots[backend];
         Socket? taken = null;
         List<Socket>? stale = null;
-        lock (queue)
+        lock (slot)
         {
-            while (taken is null && queue.TryDequeue(out var warm))
+            while (taken is null && slot.Queue.TryDequeue(out var warm))
             {
                 if (Age(warm) < _options.WarmConnectionLifetime && StillOpen(warm.Socket))
                 {
@@ -67,7 +66,9 @@ public sealed partial class WarmSockets : BackgroundService
         }
 
         stale?.ForEach(s => s.Dispose());
-        Wake();
+
+        // Replaced from here rather than by the periodic round: the connect completes on the socket engine's thread, no hand-off.
+        Replenish(backend);
         return taken;
     }
 
@@ -78,20 +79,21 @@ public sealed partial class WarmSockets : BackgroundService
             return;
         }
 
-        // Half the lifetime between rounds at most, so no socket outlives it unused.
+        _stopping = stoppingToken;
+
+        // Half the lifetime between rounds, so no socket outlives it unused.
         var round = _options.WarmConnectionLifetime / 2;
+        using var timer = new PeriodicTimer(round);
         try
         {
-            while (!stoppingToken.IsCancellationRequested)
+            do
             {
-                Volatile.Write(ref _wakePending, 0);
                 foreach (var backend in _pool.All)
                 {
-                    await TopUpAsync(backend, round, stoppingToken);
+                    Refresh(backend, round);
                 }
-
-                await _wake.WaitAsync(round, stoppingToken);
             }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -105,11 +107,8 @@ public sealed partial class WarmSockets : BackgroundService
         }
     }
 
-    /// <summary>
-    /// Replaces sockets past half their lifetime and fills up to <c>WarmConnections</c>, for backends new clients would go to;
-    /// new sockets are in before old ones close, so the router's descriptor count never dips below its steady level.
-    /// </summary>
-    private async Task TopUpAsync(Backend backend, TimeSpan replaceAfter, CancellationToken stoppingToken)
+    /// <summary>Replaces sockets past <paramref name="replaceAfter"/> and fills up; drains backends no new client would go to.</summary>
+    private void Refresh(Backend backend, TimeSpan replaceAfter)
     {
         if (!Wanted(backend))
         {
@@ -117,67 +116,97 @@ public sealed partial class WarmSockets : BackgroundService
             return;
         }
 
-        var queue = _queues[backend];
+        var slot = _slots[backend];
         var aging = new List<Socket>();
-        int missing;
-        lock (queue)
+        lock (slot)
         {
-            for (var n = queue.Count; n > 0; n--)
+            for (var n = slot.Queue.Count; n > 0; n--)
             {
-                var warm = queue.Dequeue();
+                var warm = slot.Queue.Dequeue();
                 if (Age(warm) >= replaceAfter)
                 {
                     aging.Add(warm.Socket);
                 }
                 else
                 {
-                    queue.Enqueue(warm);
+                    slot.Queue.Enqueue(warm);
+                }
+            }
+        }
+
+        // New sockets are in before the old ones close, so the router's descriptor count never dips below its steady level.
+        Replenish(backend, then: aging);
+    }
+
+    /// <summary>Starts the connects that bring <paramref name="backend"/> up to <c>WarmConnections</c>; closes <paramref name="then"/> once they are done.</summary>
+    private void Replenish(Backend backend, List<Socket>? then = null)
+    {
+        var slot = _slots[backend];
+        int missing;
+        lock (slot)
+        {
+            missing = Wanted(backend) ? _options.WarmConnections - slot.Queue.Count - slot.Connecting : 0;
+            slot.Connecting += Math.Max(0, missing);
+        }
+
+        if (missing <= 0)
+        {
+            then?.ForEach(s => s.Dispose());
+            return;
+        }
+
+        var connects = new Task[missing];
+        for (var i = 0; i < missing; i++)
+        {
+            connects[i] = AddOneAsync(backend, slot);
+        }
+
+        if (then is { Count: > 0 })
+        {
+            _ = Task.WhenAll(connects).ContinueWith(_ => then.ForEach(s => s.Dispose()), TaskScheduler.Default);
+        }
+    }
+
+    private async Task AddOneAsync(Backend backend, Slot slot)
+    {
+        Socket? socket = null;
+        try
+        {
+            socket = await ConnectAsync(backend);
+        }
+        finally
+        {
+            lock (slot)
+            {
+                slot.Connecting--;
+
+                // Ejected while connecting: a server shutting down waits for such a connection until its authentication_timeout.
+                if (socket is not null && Wanted(backend))
+                {
+                    slot.Queue.Enqueue(new Warm(socket, _time.GetTimestamp()));
+                    socket = null;
                 }
             }
 
-            missing = _options.WarmConnections - queue.Count;
+            socket?.Dispose();
         }
-
-        for (var i = 0; i < missing && Wanted(backend); i++)
-        {
-            var socket = await ConnectAsync(backend, stoppingToken);
-            if (socket is null)
-            {
-                break;
-            }
-
-            // Ejected while connecting: a server shutting down waits for such a connection until its authentication_timeout.
-            if (!Wanted(backend))
-            {
-                socket.Dispose();
-                break;
-            }
-
-            lock (queue)
-            {
-                queue.Enqueue(new Warm(socket, _time.GetTimestamp()));
-            }
-        }
-
-        aging.ForEach(s => s.Dispose());
     }
 
     /// <summary>Replicas in rotation; the primary only while it is the fallback that serves (no replica up).</summary>
     private bool Wanted(Backend backend) =>
-        backend.IsUp && (backend.Role == BackendRole.Replica
+        !_stopping.IsCancellationRequested && backend.IsUp && (backend.Role == BackendRole.Replica
             || (_options.WhenNoReplica == NoReplicaMode.Primary && !_pool.Selector.Replicas.Any(r => r.IsUp)));
 
-    private async Task<Socket?> ConnectAsync(Backend backend, CancellationToken stoppingToken)
+    private async Task<Socket?> ConnectAsync(Backend backend)
     {
         var socket = new Socket(backend.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            timeout.CancelAfter(_options.ConnectTimeout);
+            using var timeout = new CancellationTokenSource(_options.ConnectTimeout);
             await socket.ConnectAsync(backend.EndPoint, timeout.Token);
             return socket;
         }
-        catch (Exception ex) when (ex is SocketException || (ex is OperationCanceledException && !stoppingToken.IsCancellationRequested))
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
         {
             // The health checks decide about the backend; a client that finds no warm socket connects itself.
             socket.Dispose();
@@ -188,25 +217,17 @@ public sealed partial class WarmSockets : BackgroundService
 
     private void Drain(Backend backend)
     {
-        var queue = _queues[backend];
+        var slot = _slots[backend];
         Warm[] drained;
-        lock (queue)
+        lock (slot)
         {
-            drained = [.. queue];
-            queue.Clear();
+            drained = [.. slot.Queue];
+            slot.Queue.Clear();
         }
 
         foreach (var warm in drained)
         {
             warm.Socket.Dispose();
-        }
-    }
-
-    private void Wake()
-    {
-        if (Interlocked.Exchange(ref _wakePending, 1) == 0)
-        {
-            _wake.Release();
         }
     }
 
@@ -223,6 +244,14 @@ public sealed partial class WarmSockets : BackgroundService
         {
             return false;
         }
+    }
+
+    /// <summary>One backend's warm sockets, oldest first, and how many connects are under way (guarded by locking the slot).</summary>
+    private sealed class Slot
+    {
+        public Queue<Warm> Queue { get; } = new();
+
+        public int Connecting { get; set; }
     }
 
     private readonly record struct Warm(Socket Socket, long OpenedAt);
