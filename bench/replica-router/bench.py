@@ -176,7 +176,9 @@ class Bench:
             "ConnectionStrings__pg-replica-2": cs("pg-replica-2"),
             "ASPNETCORE_URLS": f"http://127.0.0.1:{http}",
             "OTEL_EXPORTER_OTLP_ENDPOINT": "",
+            # As the AppHost starts it (ReplicaRouterBuilderExtensions).
             "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS": "1",
+            "DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT": "1",
         }
         self.router = self.start("replica-router", ["dotnet", self.args.router], env)
         self.router_http = http
@@ -264,8 +266,8 @@ default_pool_size = 40
         servers = [self.primary, *self.replicas.values()]
         results = {}
         for mode in (False, True):
-            for _, (port, _) in targets.items():
-                self.pgbench(port, 2, mode)  # warm-up: JIT, caches, pools
+            for name, (port, _) in targets.items():
+                self.try_pgbench(name, port, 2, mode)  # warm-up: JIT, caches, pools
         for rnd in range(self.args.rounds):
             order = list(targets.items())
             order = order[rnd % len(order):] + order[:rnd % len(order)]
@@ -273,13 +275,24 @@ default_pool_size = 40
                 for name, (port, proxy) in order:
                     proxy_before = cpu_seconds(proxy.pid) if proxy else 0.0
                     pg_before = sum(cpu_seconds(self.postmaster(s)) for s in servers)
-                    tps, latency, bench_cpu, failed = self.pgbench(port, self.args.seconds, mode)
+                    run = self.try_pgbench(name, port, self.args.seconds, mode)
+                    if run is None:
+                        continue
+                    tps, latency, bench_cpu, failed = run
                     proxy_cpu = (cpu_seconds(proxy.pid) - proxy_before) if proxy else 0.0
                     pg_cpu = sum(cpu_seconds(self.postmaster(s)) for s in servers) - pg_before
                     results.setdefault((name, mode), []).append((tps, latency, proxy_cpu, bench_cpu, pg_cpu, failed))
                     print(f"  round {rnd + 1} {'-C        ' if mode else 'persistent'} {name:24} {tps:10.0f} tps  {latency:7.3f} ms"
                           f"  proxy cpu {proxy_cpu:5.2f} s  pgbench {bench_cpu:5.2f} s  postgres {pg_cpu:5.2f} s", flush=True)
         return targets, results
+
+    def try_pgbench(self, name, port, seconds, connect_each):
+        """A run that pgbench aborts (a proxy closed its sessions, say) is reported and left out, not the end of the bench."""
+        try:
+            return self.pgbench(port, seconds, connect_each)
+        except SystemExit as e:
+            print(f"  {name} {'-C' if connect_each else 'persistent'} run left out: {str(e).splitlines()[0]}", flush=True)
+            return None
 
     def postmaster(self, service):
         """The server's postmaster (its backends are its children); the service itself is the postgres.sh wrapper."""
@@ -369,7 +382,10 @@ def main():
         for mode in (False, True):
             direct = statistics.median(r[0] for r in results[("direct (pg-replica-1)", mode)])
             for name in targets:
-                rows = results[(name, mode)]
+                rows = results.get((name, mode))
+                if not rows:
+                    print(f"| {name} | {'new per tx (-C)' if mode else 'persistent'} | every run failed ||||||||")
+                    continue
                 tps = statistics.median(r[0] for r in rows)
                 lat = statistics.median(r[1] for r in rows)
                 proxy = statistics.mean(r[2] for r in rows)

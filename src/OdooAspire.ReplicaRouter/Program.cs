@@ -10,6 +10,8 @@ builder.AddServiceDefaults();
 builder.Services.AddOptions<ReplicaRouterOptions>()
     .Bind(builder.Configuration.GetSection(ReplicaRouterOptions.SectionName))
     .ValidateDataAnnotations()
+    .Validate(o => o.WarmConnections == 0 || o.WarmConnectionLifetime >= TimeSpan.FromSeconds(1),
+        "ReplicaRouter:WarmConnectionLifetime must be at least 1 s, and below the servers' authentication_timeout (60 s by default)")
     .ValidateOnStart();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<BackendPool>();
@@ -17,14 +19,16 @@ builder.Services.AddSingleton<CancelRegistry>();
 builder.Services.AddSingleton<RouterMetrics>();
 builder.Services.AddSingleton<BackendMonitor>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<BackendMonitor>());
+builder.Services.AddSingleton<WarmSockets>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<WarmSockets>());
 builder.Services.AddSingleton<RouterListener>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<RouterListener>());
 builder.Services.AddHealthChecks().AddCheck<RouterHealthCheck>("backends");
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
-app.MapGet("/status", (BackendPool pool, RouterListener listener, CancelRegistry cancels, IOptions<ReplicaRouterOptions> options) =>
-    Results.Json(RouterStatus.From(pool, listener, cancels, options.Value), RouterStatusJsonContext.Default.RouterStatus));
+app.MapGet("/status", (BackendPool pool, WarmSockets warm, RouterListener listener, CancelRegistry cancels, IOptions<ReplicaRouterOptions> options) =>
+    Results.Json(RouterStatus.From(pool, warm, listener, cancels, options.Value), RouterStatusJsonContext.Default.RouterStatus));
 
 // Created eagerly so the instruments exist before the first export.
 app.Services.GetRequiredService<RouterMetrics>();

@@ -66,6 +66,19 @@ public sealed class ReplicaRouterOptions
     [Range(1, 100_000)]
     public int MaxClients { get; set; } = 1000;
 
+    /// <summary>
+    /// TCP connections kept open to each replica in rotation (and to the primary while it is the fallback), so a client's
+    /// login does not wait for PostgreSQL to fork a server process; 0 turns this off.
+    /// </summary>
+    [Range(0, 64)]
+    public int WarmConnections { get; set; } = 2;
+
+    /// <summary>
+    /// How long a warm connection may wait for a client; keep it below the servers' authentication_timeout (60 s by
+    /// default), after which PostgreSQL closes a connection that has sent no startup packet.
+    /// </summary>
+    public TimeSpan WarmConnectionLifetime { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Relay buffer per direction and connection (pooled).</summary>
     [Range(1024, 1024 * 1024)]
     public int BufferSize { get; set; } = 16 * 1024;

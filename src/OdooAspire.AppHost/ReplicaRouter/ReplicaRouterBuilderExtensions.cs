@@ -45,7 +45,9 @@ public static class ReplicaRouterBuilderExtensions
             }
         }
 
-        // Socket continuations run on the epoll thread: a relay hop without a thread-pool handoff.
-        return router.WithEnvironment("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+        // Socket continuations run on the epoll thread: a relay hop without a thread-pool handoff. One epoll thread for
+        // every socket: under load each wake-up relays several messages (bench/replica-router/RESULTS.md).
+        return router.WithEnvironment("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1")
+            .WithEnvironment("DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT", "1");
     }
 }

@@ -12,7 +12,7 @@ namespace OdooAspire.ReplicaRouter.Proxy;
 /// The router never sees a password: authentication is between the client and the backend.
 /// </summary>
 public sealed partial class ClientSession(
-    Socket client, BackendPool pool, CancelRegistry cancels, RouterMetrics metrics, ReplicaRouterOptions options, ILogger logger)
+    Socket client, BackendPool pool, WarmSockets warm, CancelRegistry cancels, RouterMetrics metrics, ReplicaRouterOptions options, ILogger logger)
     : IBackendSession
 {
     private const int MaxDrainBytes = 64 * 1024;
@@ -156,38 +156,19 @@ public sealed partial class ClientSession(
     {
         foreach (var backend in pool.Selector.Candidates())
         {
-            var server = new Socket(backend.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            string failure;
-            try
+            var (server, received, failure) = await TryOpenAsync(backend, warm.TryTake(backend), startup, buffer);
+            if (failure is not null && server is not null)
             {
-                using var timeout = new CancellationTokenSource(options.ConnectTimeout);
-                await server.ConnectAsync(backend.EndPoint, timeout.Token);
-                await server.SendAsync(startup, SocketFlags.None, timeout.Token);
-                var received = await ReceiveFirstMessageAsync(server, buffer, timeout.Token);
-                if (received == 0)
-                {
-                    failure = "closed the connection before answering the startup packet";
-                }
-                else if (RetryableSqlState(buffer.AsSpan(0, received)) is { } sqlState)
-                {
-                    failure = $"refused the session ({sqlState})";
-                }
-                else
-                {
-                    _server = server;
-                    return (server, backend, received);
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                failure = $"no answer within {options.ConnectTimeout.TotalMilliseconds:0} ms (ReplicaRouter:ConnectTimeout)";
-            }
-            catch (SocketException ex)
-            {
-                failure = ex.Message;
+                // The server may have closed a warm socket since it was checked: only a fresh connect speaks for the backend.
+                (server, received, failure) = await TryOpenAsync(backend, null, startup, buffer);
             }
 
-            server.Dispose();
+            if (failure is null)
+            {
+                _server = server;
+                return (server, backend, received);
+            }
+
             LogConnectFailed(backend.Name, failure);
             pool.Apply(backend, backend.Health.ConnectFailed(failure, pool.Now));
         }
@@ -202,6 +183,50 @@ public sealed partial class ClientSession(
         }
 
         return (null, null, 0);
+    }
+
+    /// <summary>
+    /// Sends the startup packet over <paramref name="warmSocket"/> (or a new connection) and reads the first answer.
+    /// On failure the socket is closed and returned (non-null when it was a warm one) with the reason.
+    /// </summary>
+    private async Task<(Socket? Server, int Received, string? Failure)> TryOpenAsync(Backend backend, Socket? warmSocket, byte[] startup, byte[] buffer)
+    {
+        var server = warmSocket ?? new Socket(backend.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        string failure;
+        try
+        {
+            using var timeout = new CancellationTokenSource(options.ConnectTimeout);
+            if (warmSocket is null)
+            {
+                await server.ConnectAsync(backend.EndPoint, timeout.Token);
+            }
+
+            await server.SendAsync(startup, SocketFlags.None, timeout.Token);
+            var received = await ReceiveFirstMessageAsync(server, buffer, timeout.Token);
+            if (received == 0)
+            {
+                failure = "closed the connection before answering the startup packet";
+            }
+            else if (RetryableSqlState(buffer.AsSpan(0, received)) is { } sqlState)
+            {
+                failure = $"refused the session ({sqlState})";
+            }
+            else
+            {
+                return (server, received, null);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            failure = $"no answer within {options.ConnectTimeout.TotalMilliseconds:0} ms (ReplicaRouter:ConnectTimeout)";
+        }
+        catch (SocketException ex)
+        {
+            failure = ex.Message;
+        }
+
+        server.Dispose();
+        return (warmSocket, 0, failure);
     }
 
     private async Task RelayAsync(Socket server, Backend backend, byte[] initial, int received)

@@ -10,12 +10,12 @@ public sealed record RouterStatus(
     string Listen, NoReplicaMode WhenNoReplica, bool Serving, bool OnReplicas, int Clients, int MaxClients, int CancelKeys,
     IReadOnlyList<BackendStatus> Backends)
 {
-    public static RouterStatus From(BackendPool pool, RouterListener listener, CancelRegistry cancels, ReplicaRouterOptions options)
+    public static RouterStatus From(BackendPool pool, WarmSockets warm, RouterListener listener, CancelRegistry cancels, ReplicaRouterOptions options)
     {
         var (serving, onReplicas) = pool.Selector.Readiness();
         return new(
             listener.EndPoint?.ToString() ?? "not listening", options.WhenNoReplica, serving, onReplicas, listener.Clients, options.MaxClients, cancels.Count,
-            [.. pool.All.Select(BackendStatus.From)]);
+            [.. pool.All.Select(b => BackendStatus.From(b, warm))]);
     }
 }
 
@@ -24,16 +24,16 @@ public sealed record BackendStatus(
     string Name, BackendRole Role, string Address, BackendState State,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EjectionReason? Reason,
     DateTimeOffset Since, DateTimeOffset? LastCheck, string? LastError, long? LagBytes, double? LagSeconds,
-    int ActiveConnections, long ConnectionsTotal, long BytesToBackend, long BytesToClient)
+    int ActiveConnections, long ConnectionsTotal, long BytesToBackend, long BytesToClient, int WarmConnections)
 {
-    public static BackendStatus From(Backend backend)
+    public static BackendStatus From(Backend backend, WarmSockets warm)
     {
         var health = backend.Health;
         return new(
             backend.Name, backend.Role, backend.EndPoint.ToString(), health.State,
             health.State == BackendState.Ejected ? health.Reason : null,
             health.Since, health.LastCheck, health.LastError, health.LagBytes, health.LagTime?.TotalSeconds,
-            backend.ActiveConnections, backend.ConnectionsTotal, backend.BytesToBackend, backend.BytesToClient);
+            backend.ActiveConnections, backend.ConnectionsTotal, backend.BytesToBackend, backend.BytesToClient, warm.CountOf(backend));
     }
 }
 

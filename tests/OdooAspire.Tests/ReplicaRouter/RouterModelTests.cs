@@ -63,6 +63,35 @@ public sealed class RouterModelTests
     }
 
     /// <summary>The router's environment as its callbacks write it; values that are references stay unresolved, so nothing has to run.</summary>
+    [Fact]
+    public async Task The_bench_starts_the_router_with_the_runtime_settings_the_AppHost_gives_it()
+    {
+        var environment = await RouterEnvironmentAsync("--OdooAspire:Runtime=Processes");
+        // The router's own socket-engine settings; Aspire adds DOTNET_* variables of its own (console colours) to every project.
+        var runtimeSettings = environment.Where(e => e.Key.StartsWith("DOTNET_SYSTEM_NET_SOCKETS_", StringComparison.Ordinal)).ToList();
+        var bench = await File.ReadAllTextAsync(FindUp(Path.Combine("bench", "replica-router", "bench.py")));
+
+        Assert.Contains(runtimeSettings, e => e.Key == "DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT");
+        foreach (var (key, value) in runtimeSettings)
+        {
+            Assert.Contains($"\"{key}\": \"{value}\"", bench);
+        }
+    }
+
+    private static string FindUp(string relativePath)
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, relativePath);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException($"{relativePath} not found above {AppContext.BaseDirectory}");
+    }
+
     private static async Task<Dictionary<string, object>> RouterEnvironmentAsync(params string[] args)
     {
         using var builder = await Infrastructure.TestStack.CreateBuilderAsync(args);

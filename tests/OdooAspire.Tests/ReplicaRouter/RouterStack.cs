@@ -80,6 +80,15 @@ public abstract class RouterStack(params string[] args) : IAsyncLifetime
             deadline,
             $"router status {string.Join(", ", states.Select(s => $"{s.Key}={s.Value}"))}");
 
+    /// <summary>Waits until the router holds its default number of warm sockets to every replica in rotation.</summary>
+    public Task<RouterStatusDocument> WaitForWarmSocketsAsync() =>
+        Poll.UntilAsync(
+            StatusAsync,
+            status => status.Backends.Where(b => b is { Role: BackendRole.Replica, State: BackendState.Up })
+                .All(b => b.WarmConnections == new ReplicaRouterOptions().WarmConnections),
+            TimeSpan.FromSeconds(10),
+            "warm sockets to every replica in rotation");
+
     /// <summary>Stops a resource and waits until it no longer runs.</summary>
     public async Task StopAsync(string resource)
     {
@@ -146,7 +155,7 @@ public sealed record Landing(bool InRecovery, int Port);
 /// <summary>The router's /status document, as a client reads it.</summary>
 public sealed record RouterStatusDocument(string Listen, NoReplicaMode WhenNoReplica, bool Serving, bool OnReplicas, int Clients, List<BackendStatusDocument> Backends);
 
-public sealed record BackendStatusDocument(string Name, BackendRole Role, BackendState State, EjectionReason? Reason, long? LagBytes, double? LagSeconds, int ActiveConnections, string? LastError);
+public sealed record BackendStatusDocument(string Name, BackendRole Role, BackendState State, EjectionReason? Reason, long? LagBytes, double? LagSeconds, int ActiveConnections, string? LastError, int WarmConnections);
 
 /// <summary>
 /// The default stack: two replicas, fallback to the primary; a short startup timeout (half-open client test)
