@@ -19,6 +19,9 @@ internal sealed class FailoverCall
     private readonly HttpContent? _originalContent;
     private readonly TrackingContent? _streamedBody;
     private readonly List<DestinationState> _tried;
+    private readonly FailoverPipelines _pipelines;
+    private DestinationState? _retryNode;
+    private (Task<Outcome<HttpResponseMessage>> Attempt, CancellationTokenSource Cancellation)? _overdue;
 
     public FailoverCall(NodeFailoverHandler handler, HttpRequestMessage request, ClusterState cluster, DestinationState primary, ForwardedRequest forwarded)
     {
@@ -28,6 +31,7 @@ internal sealed class FailoverCall
         _primary = primary;
         _request = forwarded;
         _originalContent = request.Content;
+        _pipelines = handler.Pipelines;
         _tried = [primary];
         if (forwarded.Body is null && request.Content is not null)
         {
@@ -36,43 +40,117 @@ internal sealed class FailoverCall
     }
 
     /// <summary>Hedging only makes sense when a copy can be sent while the first attempt is still running.</summary>
-    public bool CanHedge => _request.IsSafe && _request.Body is not null;
+    public bool CanHedge => _request.IsSafe && _request.Body is not null && _pipelines.MaxAttempts > 1;
 
     public DestinationState? ServedBy(HttpResponseMessage response) =>
         response.RequestMessage?.Options.TryGetValue(DestinationKey, out var destination) == true ? destination : null;
 
-    public ValueTask<Outcome<HttpResponseMessage>> PrimaryAttemptAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Forwards the request. The first attempt goes straight to the chosen node; Polly's hedging pipeline takes over
+    /// only when that attempt failed in a way another node can fix, or, for a safe request, has not answered within
+    /// the hedging delay. Nearly every request is answered well within the delay and never enters the pipeline, whose
+    /// per-execution machinery cost a measurable share of the gateway's CPU (bench/gateway/RESULTS.md).
+    /// </summary>
+    public async Task<Outcome<HttpResponseMessage>> RunAsync(CancellationToken cancellationToken)
     {
-        var content = Body();
-        _primaryRequest.Content = content;
-        return AttemptAsync(_primary, _primaryRequest, content, isRetry: false, cancellationToken);
+        if (!CanHedge)
+        {
+            var outcome = await PrimaryAttemptAsync(cancellationToken);
+            return await RetryElsewhereAsync(_pipelines.Fallback, outcome, cancellationToken);
+        }
+
+        // The first attempt's own cancellation: a hedge that answers first cancels it without cancelling the request.
+        using var firstCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var first = PrimaryAttemptAsync(firstCancellation.Token).AsTask();
+        if (!first.IsCompleted)
+        {
+            await ((Task)first).WaitAsync(_pipelines.HedgingDelay, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        if (first.IsCompleted || cancellationToken.IsCancellationRequested)
+        {
+            // Answered (or failed) in time, or the request itself was cancelled, which ends the first attempt too.
+            return await RetryElsewhereAsync(_pipelines.Hedged, await first, cancellationToken);
+        }
+
+        _overdue = (first, firstCancellation);
+        try
+        {
+            return await FailoverPipelines.RunAsync(_pipelines.Overdue, this, static (context, call) => call.AwaitOverdueAsync(context.CancellationToken), cancellationToken);
+        }
+        finally
+        {
+            if (_overdue is { } orphaned)
+            {
+                // Polly never took the first attempt (the request was cancelled as it began): end it here.
+                await firstCancellation.CancelAsync();
+                (await orphaned.Attempt).Result?.Dispose();
+            }
+        }
     }
 
-    /// <summary>The next attempt on a node not tried yet, or null when none is left or the body cannot be sent again.</summary>
-    public Func<ValueTask<Outcome<HttpResponseMessage>>>? NextAttempt(CancellationToken cancellationToken)
+    /// <summary>The next node not tried yet, or null when none is left, the attempts are used up or the body cannot be sent again.</summary>
+    public DestinationState? TryReserveNextNode()
     {
         if (_streamedBody is { WasSent: true })
         {
             return null;
         }
 
-        DestinationState? next;
         lock (_tried)
         {
-            next = _handler.Balancer.Pick(_cluster.ClusterId, _cluster.DestinationsState.AvailableDestinations, _tried);
-            if (next is null)
+            if (_tried.Count >= _pipelines.MaxAttempts)
             {
                 return null;
             }
 
-            _tried.Add(next);
+            var next = _handler.Balancer.Pick(_cluster.ClusterId, _cluster.DestinationsState.AvailableDestinations, _tried);
+            if (next is not null)
+            {
+                _tried.Add(next);
+            }
+
+            return next;
+        }
+    }
+
+    /// <summary>An attempt on a node other than the first, with its own copy of the request.</summary>
+    public ValueTask<Outcome<HttpResponseMessage>> AttemptAsync(DestinationState destination, CancellationToken cancellationToken)
+    {
+        var content = Body();
+        return AttemptAsync(destination, Copy(destination, content), content, isRetry: true, cancellationToken);
+    }
+
+    private ValueTask<Outcome<HttpResponseMessage>> PrimaryAttemptAsync(CancellationToken cancellationToken)
+    {
+        var content = Body();
+        _primaryRequest.Content = content;
+        return AttemptAsync(_primary, _primaryRequest, content, isRetry: false, cancellationToken);
+    }
+
+    /// <summary>
+    /// <paramref name="outcome"/> as it is, unless it is a failure another node may fix and a node is left to try:
+    /// then Polly runs the rest, starting on that node.
+    /// </summary>
+    private async Task<Outcome<HttpResponseMessage>> RetryElsewhereAsync(
+        ResiliencePipeline<HttpResponseMessage> pipeline, Outcome<HttpResponseMessage> outcome, CancellationToken cancellationToken)
+    {
+        if (outcome.Exception is not NodeAttemptException { MayRetry: true } || TryReserveNextNode() is not { } next)
+        {
+            return outcome;
         }
 
-        return () =>
-        {
-            var content = Body();
-            return AttemptAsync(next, Copy(next, content), content, isRetry: true, cancellationToken);
-        };
+        _retryNode = next;
+        return await FailoverPipelines.RunAsync(pipeline, this, static (context, call) => call.AttemptAsync(call._retryNode!, context.CancellationToken), cancellationToken);
+    }
+
+    /// <summary>The overdue first attempt as the pipeline's primary action: cancelling the pipeline's token cancels it.</summary>
+    private async ValueTask<Outcome<HttpResponseMessage>> AwaitOverdueAsync(CancellationToken cancellationToken)
+    {
+        var (first, cancellation) = _overdue!.Value;
+        _overdue = null;
+        using var registration = cancellationToken.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), cancellation);
+        return await first;
     }
 
     private async ValueTask<Outcome<HttpResponseMessage>> AttemptAsync(

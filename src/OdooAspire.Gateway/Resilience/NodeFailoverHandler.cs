@@ -9,7 +9,7 @@ namespace OdooAspire.Gateway.Resilience;
 
 /// <summary>
 /// The piece YARP lacks (dotnet/yarp#56): sits between YARP's forwarder and the socket handler of a cluster and
-/// runs each forwarded request through the failover pipelines, so a retry or a hedge happens before a single byte
+/// runs each forwarded request as a <see cref="FailoverCall"/>, so a retry or a hedge happens before a single byte
 /// of the response reaches the client. Requests without a forwarding context (YARP's health probes) pass through.
 /// </summary>
 internal sealed class NodeFailoverHandler(
@@ -22,6 +22,8 @@ internal sealed class NodeFailoverHandler(
 {
     /// <summary>Set on each outgoing request by the gateway's request transform.</summary>
     public static readonly HttpRequestOptionsKey<HttpContext> HttpContextKey = new("OdooAspire.HttpContext");
+
+    public FailoverPipelines Pipelines { get; } = pipelines;
 
     public WeightedPowerOfTwoChoices Balancer { get; } = balancer;
 
@@ -45,7 +47,7 @@ internal sealed class NodeFailoverHandler(
         }
 
         var call = new FailoverCall(this, request, cluster, primary, forwarded);
-        var outcome = await FailoverPipelines.RunAsync(call.CanHedge ? pipelines.Hedged : pipelines.Fallback, call, cancellationToken);
+        var outcome = await call.RunAsync(cancellationToken);
         if (outcome.Exception is { } exception)
         {
             // YARP maps the original transport error to 502 (or a timeout to 504); unwrap so it sees that error.

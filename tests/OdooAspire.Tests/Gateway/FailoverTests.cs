@@ -165,6 +165,99 @@ public sealed class FailoverTests
         Assert.Equal(1, gateway.Nodes.Sum(n => n.Count(JsonRpc.CallKwPath + "/res.partner/write")));
     }
 
+    /// <summary>odoo-1, then odoo-2, then odoo-3: each retry or hedge goes to the heaviest node not tried yet.</summary>
+    private static Dictionary<string, string?> InNodeOrder(string hedgingDelay)
+    {
+        var settings = Node1First(hedgingDelay);
+        settings[$"Weights:{Node1}"] = "1000000000000";
+        settings[$"Weights:{ResourceNames.OdooNode(2)}"] = "1000000";
+        return settings;
+    }
+
+    [Fact]
+    public async Task A_read_answered_within_the_hedging_delay_reaches_only_one_node()
+    {
+        await using var gateway = await InProcessGateway.StartAsync(settings: Node1First(hedgingDelay: "00:00:02"));
+        gateway[Node1].Behavior = async (context, _) =>
+        {
+            // Slow, but well within the delay: no other node is bothered.
+            await Task.Delay(TimeSpan.FromMilliseconds(300), context.RequestAborted);
+            await context.Response.WriteAsync("slow but fine");
+        };
+
+        using var response = await gateway.Client.SendAsync(JsonRpc.SearchRead());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(Node1, ServedBy(response));
+        Assert.Equal(1, gateway.Nodes.Sum(n => n.Count(JsonRpc.CallKwPath + "/res.partner/search_read")));
+        Assert.All(gateway.Nodes, n => Assert.Equal(0, gateway.Node(n.Name).Retried));
+    }
+
+    [Fact]
+    public async Task A_frozen_node_that_answers_after_its_read_was_hedged_still_wins_when_the_hedge_is_stuck_too()
+    {
+        await using var gateway = await InProcessGateway.StartAsync(nodeCount: 2, settings: InNodeOrder(hedgingDelay: "00:00:00.100"));
+        var node2 = ResourceNames.OdooNode(2);
+        gateway[node2].Freeze();
+        gateway[Node1].Behavior = async (context, _) =>
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(500), context.RequestAborted);
+            await context.Response.WriteAsync("late answer");
+        };
+
+        using var response = await gateway.Client.SendAsync(JsonRpc.SearchRead());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(Node1, ServedBy(response));
+        Assert.Equal("late answer", await response.Content.ReadAsStringAsync());
+        Assert.Equal(1, gateway.Node(node2).Retried);
+        // The losing hedge on the frozen node is cancelled, not left waiting.
+        await gateway.WaitUntilAsync(n => n.InFlight == 0, [node2], TimeSpan.FromSeconds(5), "the hedge on odoo-2 cancelled");
+    }
+
+    [Fact]
+    public async Task A_read_hedged_away_from_a_frozen_node_onto_a_refusing_one_is_answered_by_a_third()
+    {
+        await using var gateway = await InProcessGateway.StartAsync(settings: InNodeOrder(hedgingDelay: "00:00:00.200"));
+        gateway[Node1].Freeze();
+        await gateway[ResourceNames.OdooNode(2)].StopAsync();
+
+        using var response = await gateway.Client.SendAsync(JsonRpc.SearchRead());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(ResourceNames.OdooNode(3), ServedBy(response));
+        Assert.Equal(1, gateway.Node(ResourceNames.OdooNode(2)).Failed);
+    }
+
+    [Fact]
+    public async Task A_read_refused_by_its_first_node_and_retried_on_a_frozen_one_is_hedged_to_a_third()
+    {
+        await using var gateway = await InProcessGateway.StartAsync(settings: InNodeOrder(hedgingDelay: "00:00:00.200"));
+        await gateway[Node1].StopAsync();
+        gateway[ResourceNames.OdooNode(2)].Freeze();
+
+        using var response = await gateway.Client.SendAsync(JsonRpc.SearchRead());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(ResourceNames.OdooNode(3), ServedBy(response));
+        Assert.Equal(1, gateway.Node(ResourceNames.OdooNode(2)).Retried);
+    }
+
+    [Fact]
+    public async Task A_write_is_tried_on_no_more_nodes_than_the_configured_attempts()
+    {
+        var settings = InNodeOrder(hedgingDelay: "00:00:01");
+        settings["Retry:MaxAttempts"] = "2";
+        await using var gateway = await InProcessGateway.StartAsync(settings: settings);
+        await gateway[Node1].StopAsync();
+        await gateway[ResourceNames.OdooNode(2)].StopAsync();
+
+        using var response = await gateway.Client.SendAsync(JsonRpc.Write());
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal(0, gateway[ResourceNames.OdooNode(3)].Count(JsonRpc.CallKwPath + "/res.partner/write"));
+    }
+
     [Fact]
     public async Task A_frozen_node_is_out_of_rotation_within_two_seconds_and_back_after_it_resumes()
     {
