@@ -161,7 +161,7 @@ internal sealed class FailoverCall
         request.Options.Set(DestinationKey, destination);
         try
         {
-            var response = await _handler.SendToNodeAsync(request, cancellationToken);
+            var response = await _handler.SendToNodeAsync(request, _request.IsSafe, cancellationToken);
             _handler.Statistics.AttemptServed(node);
             response.Headers.TryAddWithoutValidation(_handler.NodeHeaderName, destination.DestinationId);
             return Outcome.FromResult(response);

@@ -14,6 +14,7 @@ namespace OdooAspire.Gateway.Resilience;
 /// </summary>
 internal sealed class NodeFailoverHandler(
     HttpMessageHandler inner,
+    HttpMessageHandler writes,
     FailoverPipelines pipelines,
     WeightedPowerOfTwoChoices balancer,
     TransportFailureEjection ejection,
@@ -33,8 +34,11 @@ internal sealed class NodeFailoverHandler(
 
     public string NodeHeaderName { get; } = nodeHeaderName;
 
-    public Task<HttpResponseMessage> SendToNodeAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        base.SendAsync(request, cancellationToken);
+    /// <summary>Writes go through their own handler, on a connection of their own (see GatewayHttpClientFactory).</summary>
+    private readonly HttpMessageInvoker _writes = new(writes);
+
+    public Task<HttpResponseMessage> SendToNodeAsync(HttpRequestMessage request, bool isSafe, CancellationToken cancellationToken) =>
+        isSafe ? base.SendAsync(request, cancellationToken) : _writes.SendAsync(request, cancellationToken);
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -56,5 +60,15 @@ internal sealed class NodeFailoverHandler(
 
         forwarded.ServedBy = call.ServedBy(outcome.Result!);
         return outcome.Result!;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _writes.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 }

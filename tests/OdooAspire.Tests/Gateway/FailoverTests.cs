@@ -95,6 +95,33 @@ public sealed class FailoverTests
     }
 
     [Fact]
+    public async Task Each_write_goes_on_a_connection_of_its_own_while_reads_share_a_pooled_one()
+    {
+        // A node closing an idle pooled connection (as it does when it stops) would cut off a write sent on it at that
+        // moment: a write the node never read, which the gateway may not replay. On a fresh connection that cannot happen.
+        await using var gateway = await InProcessGateway.StartAsync(settings: Node1First());
+        var connections = new System.Collections.Concurrent.ConcurrentQueue<(bool Write, string Connection)>();
+        gateway[Node1].Behavior = async (context, body) =>
+        {
+            connections.Enqueue((body.Contains("\"write\"", StringComparison.Ordinal), context.Connection.Id));
+            await context.Response.WriteAsync("""{"jsonrpc":"2.0","id":1,"result":true}""");
+        };
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var read = await gateway.Client.SendAsync(JsonRpc.SearchRead());
+            using var write = await gateway.Client.SendAsync(JsonRpc.Write());
+            Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (read.StatusCode, write.StatusCode));
+        }
+
+        var writes = connections.Where(c => c.Write).Select(c => c.Connection).ToList();
+        var reads = connections.Where(c => !c.Write).Select(c => c.Connection).ToList();
+        Assert.Equal(3, writes.Distinct().Count());
+        Assert.Single(reads.Distinct());
+        Assert.Empty(writes.Intersect(reads));
+    }
+
+    [Fact]
     public async Task A_bodiless_post_that_reached_a_node_which_then_died_is_not_replayed()
     {
         await using var gateway = await InProcessGateway.StartAsync(settings: Node1First());
