@@ -20,6 +20,9 @@ public static class NginxConfRenderer
 
     private const string AssetBundlePrefix = "/web/assets/";
 
+    /// <summary>The gateway's status page (OdooAspire.Gateway's StatusPage.Path): for operators, not for the internet.</summary>
+    public const string GatewayStatusPath = "/gateway/status";
+
     private const string CacheZone = "odoo_static";
 
     public static string Render(NginxConf conf)
@@ -163,6 +166,11 @@ public static class NginxConfRenderer
         Line("        location / {");
         ForwardedHeaders("\"\"");
         Line("            proxy_pass http://gateway;");
+        Line("        }");
+        Line();
+        // Operators read it on the gateway itself (linked from the dashboard); the edge does not publish it.
+        Line($"        location = {GatewayStatusPath} {{");
+        Line("            return 404;");
         Line("        }");
         Line();
         Line("        location /websocket {");

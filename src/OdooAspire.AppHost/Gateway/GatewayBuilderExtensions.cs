@@ -24,6 +24,8 @@ public static class GatewayBuilderExtensions
             .WithExternalHttpEndpoints()
             .WithHttpHealthCheck("/health")
             .WithIconName("ArrowRouting");
+        // Its HAProxy-style status page (OdooAspire.Gateway's StatusPage.Path), one click away in the dashboard.
+        gateway.WithUrl($"{gateway.GetEndpoint("http")}/gateway/status", "gateway status");
 
         foreach (var route in GatewayRoute.All)
         {

@@ -67,6 +67,7 @@ public sealed class NginxConfRendererTests
     {
         var https = Block(NginxConfRenderer.Render(Conf), "server", "listen 127.0.0.1:18443");
         var locations = Locations(https);
+        locations.Remove("= " + NginxConfRenderer.GatewayStatusPath);
 
         Assert.Equal(["/", "/websocket", "/web/static/", "/web/assets/"], locations.Keys);
         foreach (var (path, location) in locations)
@@ -89,6 +90,19 @@ public sealed class NginxConfRendererTests
         Assert.DoesNotContain("$proxy_add_x_forwarded_for", https);
         // At the http level: the status server's health check shares the gateway keepalive pool with user requests.
         Assert.Contains("\n    proxy_bind 127.0.0.2;", NginxConfRenderer.Render(Conf));
+    }
+
+    [Fact]
+    public void The_gateways_status_page_is_not_published_to_the_internet_through_the_edge()
+    {
+        Assert.Equal(OdooAspire.Gateway.Status.StatusPage.Path, NginxConfRenderer.GatewayStatusPath);
+        foreach (var conf in new[] { Conf, Conf with { Tls = null, HttpPort = null, HttpsPort = 18080 } })
+        {
+            var site = Block(NginxConfRenderer.Render(conf), "server", $"listen 127.0.0.1:{conf.HttpsPort}");
+            var status = Locations(site)["= /gateway/status"];
+            Assert.Contains("return 404;", status);
+            Assert.DoesNotContain("proxy_pass", status);
+        }
     }
 
     [Fact]
@@ -189,7 +203,7 @@ public sealed class NginxConfRendererTests
         Assert.Contains("real_ip_header X-Forwarded-For;", text);
         Assert.DoesNotContain("real_ip_recursive on", text);
         Assert.Contains("map $http_x_forwarded_proto $forwarded_proto {", text);
-        foreach (var (path, location) in Locations(site))
+        foreach (var (path, location) in Locations(site).Where(l => l.Key != "= " + NginxConfRenderer.GatewayStatusPath))
         {
             Assert.True(location.Contains("proxy_set_header X-Forwarded-Proto $forwarded_proto;", StringComparison.Ordinal), path);
         }
