@@ -173,15 +173,7 @@ public sealed class NginxConfRendererTests
         try
         {
             var (certificate, key) = await DevelopmentCertificate.EnsureAsync(Executables.Find("openssl")!, Path.Combine(folder.FullName, "tls"), CancellationToken.None);
-            Directory.CreateDirectory(Path.Combine(folder.FullName, "temp"));
-            var output = await NginxTestAsync(folder.FullName, Conf with
-            {
-                Tls = new NginxTls(certificate, key),
-                PidPath = Path.Combine(folder.FullName, "nginx.pid"),
-                TempDirectory = Path.Combine(folder.FullName, "temp"),
-                CacheDirectory = Path.Combine(folder.FullName, "cache"),
-                WorkerUser = Environment.IsPrivilegedProcess ? "www-data" : null,
-            });
+            var output = await NginxTestAsync(folder.FullName, Conf with { Tls = new NginxTls(certificate, key) });
 
             Assert.Contains("test is successful", output);
         }
@@ -217,17 +209,7 @@ public sealed class NginxConfRendererTests
         var folder = Directory.CreateTempSubdirectory("odooaspire-edge-conf-");
         try
         {
-            Directory.CreateDirectory(Path.Combine(folder.FullName, "temp"));
-            var output = await NginxTestAsync(folder.FullName, Conf with
-            {
-                Tls = null,
-                HttpPort = null,
-                HttpsPort = 18080,
-                PidPath = Path.Combine(folder.FullName, "nginx.pid"),
-                TempDirectory = Path.Combine(folder.FullName, "temp"),
-                CacheDirectory = Path.Combine(folder.FullName, "cache"),
-                WorkerUser = Environment.IsPrivilegedProcess ? "www-data" : null,
-            });
+            var output = await NginxTestAsync(folder.FullName, Conf with { Tls = null, HttpPort = null, HttpsPort = 18080 });
 
             Assert.Contains("test is successful", output);
         }
@@ -237,13 +219,21 @@ public sealed class NginxConfRendererTests
         }
     }
 
-    /// <summary>What <c>nginx -t</c> says of <paramref name="conf"/>; fails the test when nginx refuses it.</summary>
+    /// <summary>What <c>nginx -t</c> says of <paramref name="conf"/> with its files in <paramref name="folder"/>; fails the test when nginx refuses it.</summary>
     private static async Task<string> NginxTestAsync(string folder, NginxConf conf)
     {
         var nginx = Executables.Find("nginx");
         Assert.True(nginx is not null, "nginx not found on PATH: apt-get install nginx");
+        Directory.CreateDirectory(Path.Combine(folder, "temp"));
         var path = Path.Combine(folder, "nginx.conf");
-        await File.WriteAllTextAsync(path, NginxConfRenderer.Render(conf));
+        await File.WriteAllTextAsync(path, NginxConfRenderer.Render(conf with
+        {
+            PidPath = Path.Combine(folder, "nginx.pid"),
+            TempDirectory = Path.Combine(folder, "temp"),
+            CacheDirectory = Path.Combine(folder, "cache"),
+            // nginx drops its workers' privileges only when started as root.
+            WorkerUser = Environment.IsPrivilegedProcess ? "www-data" : null,
+        }));
         var start = new ProcessStartInfo(nginx!, ["-t", "-p", folder + "/", "-c", path, "-e", "/dev/stdout"])
         {
             RedirectStandardOutput = true,
