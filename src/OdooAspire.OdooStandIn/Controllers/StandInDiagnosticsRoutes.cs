@@ -9,7 +9,7 @@ namespace OdooAspire.OdooStandIn.Controllers;
 /// </summary>
 public static class StandInDiagnosticsRoutes
 {
-    public const string Path = "/odooaspire-stand-in/diagnostics";
+    public const string Path = OdooAspire.Odoo.StandInContract.DiagnosticsPath;
 
     public static void MapStandInDiagnosticsRoutes(this IEndpointRouteBuilder routes) =>
         routes.MapGet(Path, async (HttpContext http, AssetCatalog assets) =>

@@ -10,8 +10,7 @@ namespace OdooAspire.Tests.Odoo;
 /// </summary>
 public sealed record StandInDiagnostics(StandInDiagnostics.ProxyModeView ProxyMode, StandInDiagnostics.ArrivedView Arrived, long AssetRequestsServed)
 {
-    /// <summary>OdooAspire.OdooStandIn's StandInDiagnosticsRoutes.Path.</summary>
-    public const string Path = "/odooaspire-stand-in/diagnostics";
+    public const string Path = OdooAspire.Odoo.StandInContract.DiagnosticsPath;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
