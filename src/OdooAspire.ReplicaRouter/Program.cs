@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using OdooAspire.ReplicaRouter;
 using OdooAspire.ReplicaRouter.Backends;
 using OdooAspire.ReplicaRouter.Proxy;
+using OdooAspire.ReplicaRouter.Relay;
 using OdooAspire.ReplicaRouter.Status;
 
 var builder = WebApplication.CreateSlimBuilder(args);
@@ -16,6 +17,7 @@ builder.Services.AddOptions<ReplicaRouterOptions>()
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<BackendPool>();
 builder.Services.AddSingleton<CancelRegistry>();
+builder.Services.AddSingleton<RelayEngine>();
 builder.Services.AddSingleton<RouterMetrics>();
 builder.Services.AddSingleton<BackendMonitor>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<BackendMonitor>());
@@ -27,9 +29,10 @@ builder.Services.AddHealthChecks().AddCheck<RouterHealthCheck>("backends");
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
-app.MapGet("/status", (BackendPool pool, WarmSockets warm, RouterListener listener, CancelRegistry cancels, IOptions<ReplicaRouterOptions> options) =>
-    Results.Json(RouterStatus.From(pool, warm, listener, cancels, options.Value), RouterStatusJsonContext.Default.RouterStatus));
+app.MapGet("/status", (BackendPool pool, WarmSockets warm, RouterListener listener, CancelRegistry cancels, RelayEngine relay, IOptions<ReplicaRouterOptions> options) =>
+    Results.Json(RouterStatus.From(pool, warm, listener, cancels, relay, options.Value), RouterStatusJsonContext.Default.RouterStatus));
 
-// Created eagerly so the instruments exist before the first export.
+// Created eagerly so the instruments exist before the first export, and so Relay=Kernel fails at start when the kernel refuses.
 app.Services.GetRequiredService<RouterMetrics>();
+app.Services.GetRequiredService<RelayEngine>();
 app.Run();

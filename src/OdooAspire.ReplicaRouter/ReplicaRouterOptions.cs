@@ -12,6 +12,19 @@ public enum NoReplicaMode
     Refuse,
 }
 
+/// <summary>Where a session's bytes are relayed once its startup phase is over.</summary>
+public enum RelayMode
+{
+    /// <summary>In the kernel when it allows it (Linux, CAP_BPF and CAP_NET_ADMIN), otherwise in user space.</summary>
+    Auto,
+
+    /// <summary>In the kernel (BPF socket map); the router does not start when the kernel refuses.</summary>
+    Kernel,
+
+    /// <summary>By the router's own socket-to-socket copy.</summary>
+    UserSpace,
+}
+
 /// <summary>The router's settings, bound from the <c>ReplicaRouter</c> configuration section (the AppHost passes the backends).</summary>
 public sealed class ReplicaRouterOptions
 {
@@ -78,6 +91,9 @@ public sealed class ReplicaRouterOptions
     /// default), after which PostgreSQL closes a connection that has sent no startup packet.
     /// </summary>
     public TimeSpan WarmConnectionLifetime { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Where sessions are relayed after their startup phase: <see cref="RelayMode.Auto"/> takes the kernel when it can.</summary>
+    public RelayMode Relay { get; set; } = RelayMode.Auto;
 
     /// <summary>Relay buffer per direction and connection (pooled).</summary>
     [Range(1024, 1024 * 1024)]

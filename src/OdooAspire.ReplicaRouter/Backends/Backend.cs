@@ -11,12 +11,21 @@ public interface IBackendSession
 
     /// <summary>Closes the connection now if it is between transactions, otherwise as soon as it is.</summary>
     void CloseWhenIdle(string reason);
+
+    /// <summary>Whether the kernel relays this connection (its bytes are then counted there, not by the router).</summary>
+    bool RelayedInKernel { get; }
+
+    /// <summary>Bytes the kernel has relayed for this connection; zeros when it is relayed in user space.</summary>
+    (long ToBackend, long ToClient) KernelBytes { get; }
 }
 
 /// <summary>One PostgreSQL server the router can send clients to: its address, health and traffic.</summary>
 public sealed class Backend(string name, BackendRole role, IPEndPoint endPoint, string healthConnectionString, BackendHealth health)
 {
     private readonly ConcurrentDictionary<IBackendSession, byte> _sessions = new();
+
+    // Held while a kernel-relayed session's bytes move from "live" into the totals, so the sums never go back.
+    private readonly Lock _kernelBytes = new();
     private long _bytesToBackend;
     private long _bytesToClient;
     private long _connectionsTotal;
@@ -36,9 +45,12 @@ public sealed class Backend(string name, BackendRole role, IPEndPoint endPoint, 
 
     public long ConnectionsTotal => Interlocked.Read(ref _connectionsTotal);
 
-    public long BytesToBackend => Interlocked.Read(ref _bytesToBackend);
+    /// <summary>Client connections on this backend the kernel relays.</summary>
+    public int KernelRelayedConnections => _sessions.Keys.Count(s => s.RelayedInKernel);
 
-    public long BytesToClient => Interlocked.Read(ref _bytesToClient);
+    public long BytesToBackend => Bytes().ToBackend;
+
+    public long BytesToClient => Bytes().ToClient;
 
     /// <summary>Whether new client connections may go here.</summary>
     public bool IsUp => Health.State == BackendState.Up;
@@ -49,11 +61,45 @@ public sealed class Backend(string name, BackendRole role, IPEndPoint endPoint, 
         Interlocked.Increment(ref _connectionsTotal);
     }
 
-    public void Detach(IBackendSession session) => _sessions.TryRemove(session, out _);
+    /// <summary>Removes a closed session; what the kernel relayed for it joins the totals.</summary>
+    public void Detach(IBackendSession session)
+    {
+        if (!session.RelayedInKernel)
+        {
+            _sessions.TryRemove(session, out _);
+            return;
+        }
 
-    public void CountToBackend(int bytes) => Interlocked.Add(ref _bytesToBackend, bytes);
+        lock (_kernelBytes)
+        {
+            if (_sessions.TryRemove(session, out _))
+            {
+                var (toBackend, toClient) = session.KernelBytes;
+                CountToBackend(toBackend);
+                CountToClient(toClient);
+            }
+        }
+    }
 
-    public void CountToClient(int bytes) => Interlocked.Add(ref _bytesToClient, bytes);
+    public void CountToBackend(long bytes) => Interlocked.Add(ref _bytesToBackend, bytes);
+
+    public void CountToClient(long bytes) => Interlocked.Add(ref _bytesToClient, bytes);
+
+    private (long ToBackend, long ToClient) Bytes()
+    {
+        lock (_kernelBytes)
+        {
+            var (toBackend, toClient) = (Interlocked.Read(ref _bytesToBackend), Interlocked.Read(ref _bytesToClient));
+            foreach (var session in _sessions.Keys.Where(s => s.RelayedInKernel))
+            {
+                var live = session.KernelBytes;
+                toBackend += live.ToBackend;
+                toClient += live.ToClient;
+            }
+
+            return (toBackend, toClient);
+        }
+    }
 
     /// <summary>Closes every client connection on this backend, at once or each at its next idle point; returns how many.</summary>
     public int CloseSessions(string reason, bool atOnce)

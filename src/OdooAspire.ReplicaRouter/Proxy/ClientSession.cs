@@ -3,18 +3,23 @@ using System.Buffers.Binary;
 using System.Net.Sockets;
 using OdooAspire.ReplicaRouter.Backends;
 using OdooAspire.ReplicaRouter.Protocol;
+using OdooAspire.ReplicaRouter.Relay;
 
 namespace OdooAspire.ReplicaRouter.Proxy;
 
 /// <summary>
 /// One client connection: reads its startup phase, picks a backend (trying the next one when a connect
-/// fails), then relays bytes both ways until either side closes or the backend is ejected.
+/// fails), then relays bytes both ways until either side closes or the backend is ejected: after the backend's
+/// first ReadyForQuery in the kernel when the <see cref="RelayEngine"/> has it, otherwise here.
 /// The router never sees a password: authentication is between the client and the backend.
 /// </summary>
 public sealed partial class ClientSession(
-    Socket client, BackendPool pool, WarmSockets warm, CancelRegistry cancels, RouterMetrics metrics, ReplicaRouterOptions options, ILogger logger)
+    Socket client, BackendPool pool, WarmSockets warm, CancelRegistry cancels, RelayEngine relay, RouterMetrics metrics, ReplicaRouterOptions options, ILogger logger)
     : IBackendSession
 {
+    /// <summary>How often a kernel-relayed session due to close between transactions is checked.</summary>
+    private static readonly TimeSpan IdleCheckInterval = TimeSpan.FromMilliseconds(10);
+
     private const int MaxDrainBytes = 64 * 1024;
 
     /// <summary>Room for the backend's first answer: an authentication request, or an error worth reading to decide on a retry.</summary>
@@ -25,6 +30,15 @@ public sealed partial class ClientSession(
     // True while the last thing relayed was the backend's ReadyForQuery with status idle and the client has sent nothing since.
     private volatile bool _idle;
     private volatile bool _closeWhenIdle;
+    private volatile bool _finished;
+
+    // Guards the hand-off to the kernel against a concurrent CloseWhenIdle, which must see one or the other.
+    private readonly Lock _gate = new();
+    private KernelRelaySession? _kernel;
+
+    public bool RelayedInKernel => _kernel is not null;
+
+    public (long ToBackend, long ToClient) KernelBytes => _kernel?.Bytes ?? default;
 
     public async Task RunAsync(bool overLimit)
     {
@@ -73,16 +87,78 @@ public sealed partial class ClientSession(
     public void Abort(string reason)
     {
         LogAborted(reason);
+
+        // The kernel would relay for as long as the sockets stay in its map; the runtime may close them a moment later.
+        _kernel?.StopRelaying();
         client.Dispose();
         _server?.Dispose();
     }
 
     public void CloseWhenIdle(string reason)
     {
-        _closeWhenIdle = true;
-        if (_idle)
+        KernelRelaySession? kernel;
+        lock (_gate)
+        {
+            _closeWhenIdle = true;
+            kernel = _kernel;
+        }
+
+        if (kernel is not null)
+        {
+            _ = CloseWhenKernelIdleAsync(kernel, reason);
+        }
+        else if (_idle)
         {
             Abort(reason);
+        }
+    }
+
+    /// <summary>
+    /// The kernel keeps the idle flag and, once told to drain, relays no new transaction; the router reads the flag
+    /// until the session is between transactions, then closes it (the client's next query, if any, was never run).
+    /// </summary>
+    private async Task CloseWhenKernelIdleAsync(KernelRelaySession kernel, string reason)
+    {
+        try
+        {
+            kernel.DrainAtIdle();
+        }
+        catch (BpfException ex)
+        {
+            Abort($"{reason} (closed at once: {ex.Message})");
+            return;
+        }
+
+        while (!_finished)
+        {
+            if (kernel.IsIdle)
+            {
+                Abort(reason);
+                return;
+            }
+
+            await Task.Delay(IdleCheckInterval);
+        }
+    }
+
+    /// <summary>
+    /// Gives the session to the kernel relay, if there is one, just before the client is sent the backend's first
+    /// ReadyForQuery: nothing is in flight either way then. The pumps stay on their pending reads, which now only
+    /// end when a side closes. A session already due to close between transactions stays here.
+    /// </summary>
+    private void HandOffToKernel(Socket server)
+    {
+        if (relay.Kernel is not { } kernel)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (!_closeWhenIdle && !_finished)
+            {
+                _kernel = kernel.TryAttach(client, server);
+            }
         }
     }
 
@@ -236,9 +312,14 @@ public sealed partial class ClientSession(
         try
         {
             scanner.Feed(initial.AsSpan(0, received));
-            if (scanner is { Ready: true, Key: { } key })
+            if (scanner.Ready)
             {
-                Register(key);
+                if (scanner.Key is { } key)
+                {
+                    Register(key);
+                }
+
+                HandOffToKernel(server);
             }
 
             await client.SendAsync(initial.AsMemory(0, received), SocketFlags.None);
@@ -265,6 +346,8 @@ public sealed partial class ClientSession(
         }
         finally
         {
+            _finished = true;
+            _kernel?.Dispose();
             backend.Detach(this);
             if (scanner.Key is { } registered)
             {
@@ -309,6 +392,7 @@ public sealed partial class ClientSession(
                             }
 
                             startupScanner = null;
+                            HandOffToKernel(from);
                         }
                     }
 

@@ -3,12 +3,13 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 using OdooAspire.ReplicaRouter.Backends;
+using OdooAspire.ReplicaRouter.Relay;
 
 namespace OdooAspire.ReplicaRouter.Proxy;
 
 /// <summary>The PostgreSQL endpoint: accepts client connections and runs a <see cref="ClientSession"/> for each.</summary>
 public sealed partial class RouterListener(
-    BackendPool pool, WarmSockets warm, CancelRegistry cancels, RouterMetrics metrics, IOptions<ReplicaRouterOptions> options, ILogger<RouterListener> logger)
+    BackendPool pool, WarmSockets warm, CancelRegistry cancels, RelayEngine relay, RouterMetrics metrics, IOptions<ReplicaRouterOptions> options, ILogger<RouterListener> logger)
     : BackgroundService
 {
     private readonly ReplicaRouterOptions _options = options.Value;
@@ -59,7 +60,7 @@ public sealed partial class RouterListener(
 
             client.NoDelay = true;
             var overLimit = Interlocked.Increment(ref _clients) > _options.MaxClients;
-            _ = RunAsync(new ClientSession(client, pool, warm, cancels, metrics, _options, logger), overLimit);
+            _ = RunAsync(new ClientSession(client, pool, warm, cancels, relay, metrics, _options, logger), overLimit);
         }
 
         foreach (var session in _sessions.Keys)

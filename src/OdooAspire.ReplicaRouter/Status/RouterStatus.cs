@@ -2,20 +2,22 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using OdooAspire.ReplicaRouter.Backends;
 using OdooAspire.ReplicaRouter.Proxy;
+using OdooAspire.ReplicaRouter.Relay;
 
 namespace OdooAspire.ReplicaRouter.Status;
 
 /// <summary>The /status document: the router's mode and every backend's state, lag and traffic.</summary>
 public sealed record RouterStatus(
     string Listen, NoReplicaMode WhenNoReplica, bool Serving, bool OnReplicas, int Clients, int MaxClients, int CancelKeys,
+    RelayMode Relay, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? KernelRelayUnavailable,
     IReadOnlyList<BackendStatus> Backends)
 {
-    public static RouterStatus From(BackendPool pool, WarmSockets warm, RouterListener listener, CancelRegistry cancels, ReplicaRouterOptions options)
+    public static RouterStatus From(BackendPool pool, WarmSockets warm, RouterListener listener, CancelRegistry cancels, RelayEngine relay, ReplicaRouterOptions options)
     {
         var (serving, onReplicas) = pool.Selector.Readiness();
         return new(
             listener.EndPoint?.ToString() ?? "not listening", options.WhenNoReplica, serving, onReplicas, listener.Clients, options.MaxClients, cancels.Count,
-            [.. pool.All.Select(b => BackendStatus.From(b, warm))]);
+            relay.Mode, relay.Unavailable, [.. pool.All.Select(b => BackendStatus.From(b, warm))]);
     }
 }
 
@@ -24,7 +26,7 @@ public sealed record BackendStatus(
     string Name, BackendRole Role, string Address, BackendState State,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EjectionReason? Reason,
     DateTimeOffset Since, DateTimeOffset? LastCheck, string? LastError, long? LagBytes, double? LagSeconds,
-    int ActiveConnections, long ConnectionsTotal, long BytesToBackend, long BytesToClient, int WarmConnections)
+    int ActiveConnections, int KernelRelayedConnections, long ConnectionsTotal, long BytesToBackend, long BytesToClient, int WarmConnections)
 {
     public static BackendStatus From(Backend backend, WarmSockets warm)
     {
@@ -33,7 +35,7 @@ public sealed record BackendStatus(
             backend.Name, backend.Role, backend.EndPoint.ToString(), health.State,
             health.State == BackendState.Ejected ? health.Reason : null,
             health.Since, health.LastCheck, health.LastError, health.LagBytes, health.LagTime?.TotalSeconds,
-            backend.ActiveConnections, backend.ConnectionsTotal, backend.BytesToBackend, backend.BytesToClient, warm.CountOf(backend));
+            backend.ActiveConnections, backend.KernelRelayedConnections, backend.ConnectionsTotal, backend.BytesToBackend, backend.BytesToClient, warm.CountOf(backend));
     }
 }
 

@@ -95,5 +95,9 @@ public sealed class BackendSelectorTests
         public void CloseWhenIdle(string reason)
         {
         }
+
+        public bool RelayedInKernel => false;
+
+        public (long ToBackend, long ToClient) KernelBytes => default;
     }
 }
