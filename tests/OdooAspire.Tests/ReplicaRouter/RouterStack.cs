@@ -153,9 +153,13 @@ public abstract class RouterStack(params string[] args) : IAsyncLifetime
 public sealed record Landing(bool InRecovery, int Port);
 
 /// <summary>The router's /status document, as a client reads it.</summary>
-public sealed record RouterStatusDocument(string Listen, NoReplicaMode WhenNoReplica, bool Serving, bool OnReplicas, int Clients, List<BackendStatusDocument> Backends);
+public sealed record RouterStatusDocument(
+    string Listen, NoReplicaMode WhenNoReplica, bool Serving, bool OnReplicas, int Clients, List<BackendStatusDocument> Backends,
+    RelayMode Relay, string? KernelRelayUnavailable);
 
-public sealed record BackendStatusDocument(string Name, BackendRole Role, BackendState State, EjectionReason? Reason, long? LagBytes, double? LagSeconds, int ActiveConnections, string? LastError, int WarmConnections);
+public sealed record BackendStatusDocument(
+    string Name, BackendRole Role, BackendState State, EjectionReason? Reason, long? LagBytes, double? LagSeconds, int ActiveConnections, string? LastError,
+    int WarmConnections, int KernelRelayedConnections, long BytesToBackend, long BytesToClient);
 
 /// <summary>
 /// The default stack: two replicas, fallback to the primary; a short startup timeout (half-open client test)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Npgsql;
+using OdooAspire.ReplicaRouter;
 using OdooAspire.ReplicaRouter.Backends;
 using OdooAspire.Tests.Infrastructure;
 
@@ -121,6 +122,27 @@ public sealed class RoutingTests(DefaultRouterStack stack)
 
             Assert.Equal(PostgresErrorCodes.QueryCanceled, Assert.IsType<PostgresException>(cancelled.InnerException).SqlState);
             Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"cancel took {stopwatch.Elapsed}");
+        }
+    }
+
+    [Fact]
+    public async Task A_session_is_relayed_in_the_kernel_after_login_and_its_traffic_shows_in_status()
+    {
+        Assert.Equal(RelayMode.Kernel, (await stack.StatusAsync()).Relay);
+        var (connection, landing) = await stack.OpenThroughRouterAsync();
+        await using (connection)
+        {
+            var replica = stack.Replicas.Single(r => stack.PortOf(r) == landing.Port);
+            var before = (await stack.StatusAsync()).Backends.Single(b => b.Name == replica);
+            Assert.True(before.KernelRelayedConnections >= 1, $"{replica}: {before.KernelRelayedConnections} kernel-relayed connections");
+
+            await using var command = new NpgsqlCommand("SELECT string_agg(md5(i::text), '') FROM generate_series(1, 100000) i", connection);
+            var text = (string)(await command.ExecuteScalarAsync())!;
+
+            Assert.Equal(3_200_000, text.Length);
+            var after = (await stack.StatusAsync()).Backends.Single(b => b.Name == replica);
+            Assert.True(after.BytesToClient - before.BytesToClient >= text.Length,
+                $"{replica} relayed a {text.Length}-byte answer, status counted {after.BytesToClient - before.BytesToClient} bytes");
         }
     }
 

@@ -1,10 +1,15 @@
 using System.Diagnostics;
 using Npgsql;
+using OdooAspire.ReplicaRouter;
 
 namespace OdooAspire.Tests.ReplicaRouter;
 
-/// <summary>One replica, a router that refuses rather than falls back to the primary, and at most 3 clients.</summary>
-public sealed class StrictRouterStack() : RouterStack("--OdooAspire:PostgresReplicas=1", "--ReplicaRouter:WhenNoReplica=Refuse", "--ReplicaRouter:MaxClients=3");
+/// <summary>
+/// One replica, a router that refuses rather than falls back to the primary, at most 3 clients, and the user-space
+/// relay (what a host without the kernel relay runs), so it stays covered where the kernel one is available.
+/// </summary>
+public sealed class StrictRouterStack() : RouterStack(
+    "--OdooAspire:PostgresReplicas=1", "--ReplicaRouter:WhenNoReplica=Refuse", "--ReplicaRouter:MaxClients=3", "--ReplicaRouter:Relay=UserSpace");
 
 public sealed class StrictRouterTests(StrictRouterStack stack) : IClassFixture<StrictRouterStack>
 {
@@ -29,6 +34,27 @@ public sealed class StrictRouterTests(StrictRouterStack stack) : IClassFixture<S
         }
 
         await stack.WaitUntilUsedAsync(stack.Replicas.Single(), TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task Relayed_in_user_space_a_session_carries_a_large_answer_and_status_counts_it()
+    {
+        var status = await stack.StatusAsync();
+        Assert.Equal(RelayMode.UserSpace, status.Relay);
+        Assert.Contains("Relay=UserSpace", status.KernelRelayUnavailable);
+
+        var (connection, _) = await stack.OpenThroughRouterAsync();
+        await using (connection)
+        {
+            var before = (await stack.StatusAsync()).Backends.Single(b => b.Name == stack.Replicas.Single());
+            await using var command = new NpgsqlCommand("SELECT string_agg(md5(i::text), '') FROM generate_series(1, 100000) i", connection);
+            var text = (string)(await command.ExecuteScalarAsync())!;
+
+            Assert.Equal(3_200_000, text.Length);
+            var after = (await stack.StatusAsync()).Backends.Single(b => b.Name == stack.Replicas.Single());
+            Assert.Equal(0, after.KernelRelayedConnections);
+            Assert.True(after.BytesToClient - before.BytesToClient >= text.Length);
+        }
     }
 
     [Fact]
