@@ -9,6 +9,7 @@ replica under a connect-per-read load through the router and through HAProxy and
 over time. Everything started here is stopped at the end, also on error or Ctrl-C.
 """
 import argparse
+import json
 import glob
 import os
 import random
@@ -162,34 +163,35 @@ class Bench:
         conn.close()
         return value
 
-    def start_router(self):
+    def start_router(self, name="router", replicas=("pg-replica-1", "pg-replica-2"), relay="Auto"):
+        """The router as the AppHost starts it; relay=Auto takes the kernel relay where the kernel allows it."""
         port, http = free_port(), free_port()
-        self.ports["router"] = port
+        self.ports[name] = port
         cs = lambda n: f"Host=127.0.0.1;Port={self.ports[n]};Username=postgres;Password={self.password}"
         env = {
             "ReplicaRouter__ListenPort": str(port),
             "ReplicaRouter__Primary": "pg-primary",
-            "ReplicaRouter__Replicas__0": "pg-replica-1",
-            "ReplicaRouter__Replicas__1": "pg-replica-2",
+            "ReplicaRouter__Relay": relay,
             "ConnectionStrings__pg-primary": cs("pg-primary"),
-            "ConnectionStrings__pg-replica-1": cs("pg-replica-1"),
-            "ConnectionStrings__pg-replica-2": cs("pg-replica-2"),
+            **{f"ReplicaRouter__Replicas__{i}": r for i, r in enumerate(replicas)},
+            **{f"ConnectionStrings__{r}": cs(r) for r in replicas},
             "ASPNETCORE_URLS": f"http://127.0.0.1:{http}",
             "OTEL_EXPORTER_OTLP_ENDPOINT": "",
             # As the AppHost starts it (ReplicaRouterBuilderExtensions).
             "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS": "1",
             "DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT": "1",
         }
-        self.router = self.start("replica-router", ["dotnet", self.args.router], env)
-        self.router_http = http
-        wait_until("replica router healthy",
-                   lambda: urllib.request.urlopen(f"http://127.0.0.1:{http}/health", timeout=2).status == 200)
+        service = self.start(name, ["dotnet", self.args.router], env)
+        wait_until(f"{name} healthy", lambda: urllib.request.urlopen(f"http://127.0.0.1:{http}/health", timeout=2).status == 200)
+        status = json.load(urllib.request.urlopen(f"http://127.0.0.1:{http}/status", timeout=2))
+        print(f"{name}: relay {status['relay']}" + (f" ({status['kernelRelayUnavailable']})" if status.get("kernelRelayUnavailable") else ""), flush=True)
+        return service
 
-    def start_haproxy(self):
+    def start_haproxy(self, name="haproxy", replicas=("pg-replica-1", "pg-replica-2")):
         port = free_port()
-        self.ports["haproxy"] = port
-        servers = "\n".join(f"  server {n} 127.0.0.1:{self.ports[n]} check" for n in self.replicas)
-        cfg = os.path.join(self.work, "haproxy.cfg")
+        self.ports[name] = port
+        servers = "\n".join(f"  server {n} 127.0.0.1:{self.ports[n]} check" for n in replicas)
+        cfg = os.path.join(self.work, f"{name}.cfg")
         with open(cfg, "w") as f:
             f.write(f"""global
   maxconn 2000
@@ -205,8 +207,9 @@ listen replicas
   default-server inter 500 fall 1 rise 3 on-marked-down shutdown-sessions
 {servers}
 """)
-        self.haproxy = self.start("haproxy", ["haproxy", "-db", "-f", cfg])
-        wait_until("haproxy listening", lambda: socket.create_connection(("127.0.0.1", port), 1).close() is None)
+        service = self.start(name, ["haproxy", "-db", "-f", cfg])
+        wait_until(f"{name} listening", lambda: socket.create_connection(("127.0.0.1", port), 1).close() is None)
+        return service
 
     def start_pgbouncer(self):
         port = free_port()
@@ -257,10 +260,16 @@ default_pool_size = 40
         return tps, latency, cpu, int(failed.group(1)) if failed else 0
 
     def throughput(self):
+        # Both replicas share this machine's cores, so spreading sessions over them costs CPU-cache locality a
+        # real deployment (replicas on their own hosts) does not pay: the "pg-replica-1 only" rows compare the relays
+        # on the same single server that "direct" and pgbouncer use.
         targets = {
             "direct (pg-replica-1)": (self.ports["pg-replica-1"], None),
             "replica-router": (self.ports["router"], self.router),
+            "replica-router, user-space relay": (self.ports["router-user"], self.router_user),
             "haproxy (tcp)": (self.ports["haproxy"], self.haproxy),
+            "replica-router, pg-replica-1 only": (self.ports["router-r1"], self.router_r1),
+            "haproxy, pg-replica-1 only": (self.ports["haproxy-r1"], self.haproxy_r1),
             "pgbouncer (session)": (self.ports["pgbouncer"], self.pgbouncer),
         }
         servers = [self.primary, *self.replicas.values()]
@@ -282,7 +291,7 @@ default_pool_size = 40
                     proxy_cpu = (cpu_seconds(proxy.pid) - proxy_before) if proxy else 0.0
                     pg_cpu = sum(cpu_seconds(self.postmaster(s)) for s in servers) - pg_before
                     results.setdefault((name, mode), []).append((tps, latency, proxy_cpu, bench_cpu, pg_cpu, failed))
-                    print(f"  round {rnd + 1} {'-C        ' if mode else 'persistent'} {name:24} {tps:10.0f} tps  {latency:7.3f} ms"
+                    print(f"  round {rnd + 1} {'-C        ' if mode else 'persistent'} {name:34} {tps:10.0f} tps  {latency:7.3f} ms"
                           f"  proxy cpu {proxy_cpu:5.2f} s  pgbench {bench_cpu:5.2f} s  postgres {pg_cpu:5.2f} s", flush=True)
         return targets, results
 
@@ -372,8 +381,11 @@ def main():
     try:
         print(f"bench: {os.cpu_count()} cores; pgbench -S -c {args.clients} -j 2, {args.seconds} s per run, {args.rounds} rounds, scale {args.scale}", flush=True)
         bench.start_cluster()
-        bench.start_router()
-        bench.start_haproxy()
+        bench.router = bench.start_router()
+        bench.router_user = bench.start_router("router-user", relay="UserSpace")
+        bench.router_r1 = bench.start_router("router-r1", replicas=("pg-replica-1",))
+        bench.haproxy = bench.start_haproxy()
+        bench.haproxy_r1 = bench.start_haproxy("haproxy-r1", replicas=("pg-replica-1",))
         bench.start_pgbouncer()
         targets, results = bench.throughput()
 

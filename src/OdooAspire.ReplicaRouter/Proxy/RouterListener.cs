@@ -12,6 +12,8 @@ public sealed partial class RouterListener(
     BackendPool pool, WarmSockets warm, CancelRegistry cancels, RelayEngine relay, RouterMetrics metrics, IOptions<ReplicaRouterOptions> options, ILogger<RouterListener> logger)
     : BackgroundService
 {
+    private const int IpProtoTcp = 6;
+    private const int TcpDeferAccept = 9;
     private readonly ReplicaRouterOptions _options = options.Value;
     private readonly ConcurrentDictionary<ClientSession, byte> _sessions = new();
     private Socket? _listener;
@@ -36,6 +38,13 @@ public sealed partial class RouterListener(
             _listener.Dispose();
             throw new InvalidOperationException(
                 $"cannot listen on {endPoint} ({ex.SocketErrorCode}): another process holds the port; set {ReplicaRouterOptions.SectionName}:ListenPort to a free one", ex);
+        }
+
+        if (OperatingSystem.IsLinux())
+        {
+            // PostgreSQL clients speak first: accept once the startup packet is in, one wake-up per client instead of two.
+            // A client that sends nothing is still accepted after the delay, and then StartupTimeout applies.
+            _listener.SetRawSocketOption(IpProtoTcp, TcpDeferAccept, BitConverter.GetBytes(1));
         }
 
         _listener.Listen(512);

@@ -94,12 +94,15 @@ public sealed class KernelRelay : IDisposable
         }
         catch (BpfException)
         {
-            Forget(clientCookie, serverCookie);
+            Release(clientCookie, serverCookie);
+            ReadFlow(clientCookie, remove: true);
+            ReadFlow(serverCookie, remove: true);
             return null;
         }
     }
 
-    internal (long FromSocket, bool Idle)? ReadFlow(ulong cookie)
+    /// <summary>A socket's flow: bytes it received and relayed, and (a backend's) idle flag; <paramref name="remove"/> takes it out of the map.</summary>
+    internal (long FromSocket, bool Idle)? ReadFlow(ulong cookie, bool remove = false)
     {
         Span<byte> key = stackalloc byte[sizeof(ulong)];
         Span<byte> value = stackalloc byte[FlowLayout.Size];
@@ -109,11 +112,14 @@ public sealed class KernelRelay : IDisposable
             return null;
         }
 
+        if (remove)
+        {
+            Bpf.Delete(_flows, key);
+        }
+
         return ((long)BinaryPrimitives.ReadUInt64LittleEndian(value[FlowLayout.Bytes..]), BinaryPrimitives.ReadUInt32LittleEndian(value[FlowLayout.Idle..]) != 0);
     }
 
-    /// <summary>Takes both sockets out of the socket map: from then on nothing relays them.</summary>
-    internal void Release(ulong clientCookie, ulong serverCookie) => Delete(_sockets, clientCookie, serverCookie);
 
     /// <summary>From now on the client's next transaction on this backend is not relayed (see <see cref="RelayPrograms.Verdict"/>).</summary>
     internal void Drain(ulong serverCookie)
@@ -128,14 +134,16 @@ public sealed class KernelRelay : IDisposable
         }
     }
 
-    internal void Forget(ulong clientCookie, ulong serverCookie)
+    /// <summary>Takes both sockets out of the socket map: from then on nothing relays them (closing a socket does the same).</summary>
+    internal void Release(ulong clientCookie, ulong serverCookie)
     {
-        Delete(_sockets, clientCookie, serverCookie);
-        Delete(_flows, clientCookie, serverCookie);
-        Delete(_drains, clientCookie, serverCookie);
+        Delete(_sockets, clientCookie);
+        Delete(_sockets, serverCookie);
     }
 
-    private void Delete(int map, ulong clientCookie, ulong serverCookie)
+    internal void Undrain(ulong serverCookie) => Delete(_drains, serverCookie);
+
+    private void Delete(int map, ulong cookie)
     {
         if (Volatile.Read(ref _disposed) != 0)
         {
@@ -143,11 +151,8 @@ public sealed class KernelRelay : IDisposable
         }
 
         Span<byte> key = stackalloc byte[sizeof(ulong)];
-        foreach (var cookie in (ReadOnlySpan<ulong>)[clientCookie, serverCookie])
-        {
-            BinaryPrimitives.WriteUInt64LittleEndian(key, cookie);
-            Bpf.Delete(map, key);
-        }
+        BinaryPrimitives.WriteUInt64LittleEndian(key, cookie);
+        Bpf.Delete(map, key);
     }
 
     public void Dispose()
@@ -208,6 +213,7 @@ public sealed class KernelRelaySession(KernelRelay relay, ulong clientCookie, ul
     private long _toBackend;
     private long _toClient;
     private int _disposed;
+    private int _drained;
 
     /// <summary>Bytes relayed so far; the last reading once the session is disposed.</summary>
     public (long ToBackend, long ToClient) Bytes
@@ -216,15 +222,7 @@ public sealed class KernelRelaySession(KernelRelay relay, ulong clientCookie, ul
         {
             if (Volatile.Read(ref _disposed) == 0)
             {
-                if (relay.ReadFlow(clientCookie) is { } fromClient)
-                {
-                    RaiseTo(ref _toBackend, fromClient.FromSocket);
-                }
-
-                if (relay.ReadFlow(serverCookie) is { } fromServer)
-                {
-                    RaiseTo(ref _toClient, fromServer.FromSocket);
-                }
+                Read(remove: false);
             }
 
             return (Interlocked.Read(ref _toBackend), Interlocked.Read(ref _toClient));
@@ -233,6 +231,19 @@ public sealed class KernelRelaySession(KernelRelay relay, ulong clientCookie, ul
 
     /// <summary>Whether the backend's last answer ended with ReadyForQuery 'I' and the client has sent nothing since.</summary>
     public bool IsIdle => Volatile.Read(ref _disposed) == 0 && relay.ReadFlow(serverCookie) is { Idle: true };
+
+    private void Read(bool remove)
+    {
+        if (relay.ReadFlow(clientCookie, remove) is { } fromClient)
+        {
+            RaiseTo(ref _toBackend, fromClient.FromSocket);
+        }
+
+        if (relay.ReadFlow(serverCookie, remove) is { } fromServer)
+        {
+            RaiseTo(ref _toClient, fromServer.FromSocket);
+        }
+    }
 
     // Readers race; a counter only moves up.
     private static void RaiseTo(ref long counter, long value)
@@ -257,6 +268,7 @@ public sealed class KernelRelaySession(KernelRelay relay, ulong clientCookie, ul
     {
         if (Volatile.Read(ref _disposed) == 0)
         {
+            Volatile.Write(ref _drained, 1);
             relay.Drain(serverCookie);
         }
     }
@@ -270,13 +282,27 @@ public sealed class KernelRelaySession(KernelRelay relay, ulong clientCookie, ul
         }
     }
 
-    /// <summary>Takes the final counts and removes the session from the maps (closing a socket removes it too).</summary>
+    /// <summary>
+    /// Takes the final counts out of the maps. Call it once both sockets are closed: closing a socket is what takes it
+    /// out of the socket map, so only the counters (and a drain mark) are left to remove.
+    /// </summary>
     public void Dispose()
     {
-        _ = Bytes;
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            relay.Forget(clientCookie, serverCookie);
+            try
+            {
+                Read(remove: true);
+            }
+            catch (BpfException)
+            {
+                // Only a kernel fault gets here: the last counts are lost, the session still ends cleanly.
+            }
+
+            if (Volatile.Read(ref _drained) != 0)
+            {
+                relay.Undrain(serverCookie);
+            }
         }
     }
 }
