@@ -19,8 +19,10 @@ internal static unsafe partial class Bpf
     private const int CmdMapLookupElem = 1;
     private const int CmdMapUpdateElem = 2;
     private const int CmdMapDeleteElem = 3;
+    private const int CmdMapGetNextKey = 4;
     private const int CmdProgLoad = 5;
     private const int CmdProgAttach = 8;
+    private const int CmdMapLookupAndDeleteElem = 21;
     private const int AttrSize = 128;
     private const int Enoent = 2;
 
@@ -111,6 +113,45 @@ internal static unsafe partial class Bpf
 
             var errno = Marshal.GetLastPInvokeError();
             return errno == Enoent ? false : throw new BpfException("reading the relay's counters", errno, null);
+        }
+    }
+
+    /// <summary>Copies an element's value into <paramref name="value"/> and removes it, in one call; false when the key is not in the map.</summary>
+    public static bool Take(int mapFd, ReadOnlySpan<byte> key, Span<byte> value)
+    {
+        fixed (byte* k = key)
+        fixed (byte* v = value)
+        {
+            var attr = stackalloc byte[AttrSize];
+            ElementAttr(attr, mapFd, k, v);
+            if (Syscall(CmdMapLookupAndDeleteElem, attr) == 0)
+            {
+                return true;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            return errno == Enoent ? false : throw new BpfException("taking the relay's last counts", errno, null);
+        }
+    }
+
+    /// <summary>How many keys a map holds (walks it with BPF_MAP_GET_NEXT_KEY; for status and tests, not a hot path).</summary>
+    public static int Count(int mapFd, int keySize)
+    {
+        var key = stackalloc byte[keySize];
+        var next = stackalloc byte[keySize];
+        var attr = stackalloc byte[AttrSize];
+        var count = 0;
+        for (var first = true; ; first = false)
+        {
+            ElementAttr(attr, mapFd, first ? null : key, next);
+            if (Syscall(CmdMapGetNextKey, attr) != 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                return errno == Enoent ? count : throw new BpfException("counting the relay's entries", errno, null);
+            }
+
+            count++;
+            new Span<byte>(next, keySize).CopyTo(new Span<byte>(key, keySize));
         }
     }
 

@@ -101,20 +101,18 @@ public sealed class KernelRelay : IDisposable
         }
     }
 
+    /// <summary>Sockets the relay keeps counters for: two per session handed over and not yet ended.</summary>
+    public int TrackedSockets => Volatile.Read(ref _disposed) != 0 ? 0 : Bpf.Count(_flows, sizeof(ulong));
+
     /// <summary>A socket's flow: bytes it received and relayed, and (a backend's) idle flag; <paramref name="remove"/> takes it out of the map.</summary>
     internal (long FromSocket, bool Idle)? ReadFlow(ulong cookie, bool remove = false)
     {
         Span<byte> key = stackalloc byte[sizeof(ulong)];
         Span<byte> value = stackalloc byte[FlowLayout.Size];
         BinaryPrimitives.WriteUInt64LittleEndian(key, cookie);
-        if (Volatile.Read(ref _disposed) != 0 || !Bpf.Lookup(_flows, key, value))
+        if (Volatile.Read(ref _disposed) != 0 || !(remove ? Bpf.Take(_flows, key, value) : Bpf.Lookup(_flows, key, value)))
         {
             return null;
-        }
-
-        if (remove)
-        {
-            Bpf.Delete(_flows, key);
         }
 
         return ((long)BinaryPrimitives.ReadUInt64LittleEndian(value[FlowLayout.Bytes..]), BinaryPrimitives.ReadUInt32LittleEndian(value[FlowLayout.Idle..]) != 0);

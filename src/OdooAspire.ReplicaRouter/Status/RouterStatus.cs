@@ -10,6 +10,7 @@ namespace OdooAspire.ReplicaRouter.Status;
 public sealed record RouterStatus(
     string Listen, NoReplicaMode WhenNoReplica, bool Serving, bool OnReplicas, int Clients, int MaxClients, int CancelKeys,
     RelayMode Relay, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? KernelRelayUnavailable,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? KernelRelaySockets,
     IReadOnlyList<BackendStatus> Backends)
 {
     public static RouterStatus From(BackendPool pool, WarmSockets warm, RouterListener listener, CancelRegistry cancels, RelayEngine relay, ReplicaRouterOptions options)
@@ -17,7 +18,7 @@ public sealed record RouterStatus(
         var (serving, onReplicas) = pool.Selector.Readiness();
         return new(
             listener.EndPoint?.ToString() ?? "not listening", options.WhenNoReplica, serving, onReplicas, listener.Clients, options.MaxClients, cancels.Count,
-            relay.Mode, relay.Unavailable, [.. pool.All.Select(b => BackendStatus.From(b, warm))]);
+            relay.Mode, relay.Unavailable, relay.Kernel?.TrackedSockets, [.. pool.All.Select(b => BackendStatus.From(b, warm))]);
     }
 }
 

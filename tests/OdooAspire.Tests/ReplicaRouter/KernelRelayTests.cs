@@ -44,6 +44,23 @@ public sealed class KernelRelayTests : IDisposable
     }
 
     [Fact]
+    public async Task A_session_that_ended_leaves_nothing_in_the_relay_and_keeps_its_last_counts()
+    {
+        var (client, backend, session, routerClientSide, routerServerSide) = await HandOffAsync();
+        var query = Query("SELECT 1");
+        await client.SendAsync(query);
+        await ReceiveExactlyAsync(backend, query.Length);
+        Assert.Equal(2, _relay.TrackedSockets);
+
+        routerClientSide.Dispose();
+        routerServerSide.Dispose();
+        session.Dispose();
+
+        Assert.Equal(0, _relay.TrackedSockets);
+        Assert.Equal(query.Length, session.Bytes.ToBackend);
+    }
+
+    [Fact]
     public async Task The_session_is_idle_only_after_ReadyForQuery_I_and_until_the_client_sends_again()
     {
         var (client, backend, session) = await RelayedPairAsync();

@@ -155,7 +155,7 @@ public sealed record Landing(bool InRecovery, int Port);
 /// <summary>The router's /status document, as a client reads it.</summary>
 public sealed record RouterStatusDocument(
     string Listen, NoReplicaMode WhenNoReplica, bool Serving, bool OnReplicas, int Clients, List<BackendStatusDocument> Backends,
-    RelayMode Relay, string? KernelRelayUnavailable);
+    RelayMode Relay, string? KernelRelayUnavailable, int? KernelRelaySockets);
 
 public sealed record BackendStatusDocument(
     string Name, BackendRole Role, BackendState State, EjectionReason? Reason, long? LagBytes, double? LagSeconds, int ActiveConnections, string? LastError,

@@ -128,7 +128,8 @@ public sealed class RoutingTests(DefaultRouterStack stack)
     [Fact]
     public async Task A_session_is_relayed_in_the_kernel_after_login_and_its_traffic_shows_in_status()
     {
-        Assert.Equal(RelayMode.Kernel, (await stack.StatusAsync()).Relay);
+        var status = await stack.StatusAsync();
+        Assert.True(status.Relay == RelayMode.Kernel, $"sessions are relayed in user space on this machine: {status.KernelRelayUnavailable}");
         var (connection, landing) = await stack.OpenThroughRouterAsync();
         await using (connection)
         {
@@ -144,6 +145,32 @@ public sealed class RoutingTests(DefaultRouterStack stack)
             Assert.True(after.BytesToClient - before.BytesToClient >= text.Length,
                 $"{replica} relayed a {text.Length}-byte answer, status counted {after.BytesToClient - before.BytesToClient} bytes");
         }
+    }
+
+    [Fact]
+    public async Task Sessions_that_ended_leave_nothing_behind_in_the_kernel_relay()
+    {
+        var opened = new List<NpgsqlConnection>();
+        try
+        {
+            for (var i = 0; i < 8; i++)
+            {
+                opened.Add((await stack.OpenThroughRouterAsync()).Connection);
+            }
+
+            var status = await stack.StatusAsync();
+            Assert.Equal(2 * status.Backends.Sum(b => b.KernelRelayedConnections), status.KernelRelaySockets);
+            Assert.True(status.KernelRelaySockets >= 16, $"{status.KernelRelaySockets} sockets in the kernel relay for 8 open sessions");
+        }
+        finally
+        {
+            foreach (var connection in opened)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+
+        await Poll.UntilAsync(stack.StatusAsync, s => s.KernelRelaySockets == 0, TimeSpan.FromSeconds(10), "no socket left in the kernel relay");
     }
 
     [Fact]
