@@ -99,40 +99,12 @@ internal static unsafe partial class Bpf
     }
 
     /// <summary>Copies an element's value into <paramref name="value"/>; false when the key is not in the map.</summary>
-    public static bool Lookup(int mapFd, ReadOnlySpan<byte> key, Span<byte> value)
-    {
-        fixed (byte* k = key)
-        fixed (byte* v = value)
-        {
-            var attr = stackalloc byte[AttrSize];
-            ElementAttr(attr, mapFd, k, v);
-            if (Syscall(CmdMapLookupElem, attr) == 0)
-            {
-                return true;
-            }
-
-            var errno = Marshal.GetLastPInvokeError();
-            return errno == Enoent ? false : throw new BpfException("reading the relay's counters", errno, null);
-        }
-    }
+    public static bool Lookup(int mapFd, ReadOnlySpan<byte> key, Span<byte> value) =>
+        ReadElement(CmdMapLookupElem, mapFd, key, value, "reading the relay's counters");
 
     /// <summary>Copies an element's value into <paramref name="value"/> and removes it, in one call; false when the key is not in the map.</summary>
-    public static bool Take(int mapFd, ReadOnlySpan<byte> key, Span<byte> value)
-    {
-        fixed (byte* k = key)
-        fixed (byte* v = value)
-        {
-            var attr = stackalloc byte[AttrSize];
-            ElementAttr(attr, mapFd, k, v);
-            if (Syscall(CmdMapLookupAndDeleteElem, attr) == 0)
-            {
-                return true;
-            }
-
-            var errno = Marshal.GetLastPInvokeError();
-            return errno == Enoent ? false : throw new BpfException("taking the relay's last counts", errno, null);
-        }
-    }
+    public static bool Take(int mapFd, ReadOnlySpan<byte> key, Span<byte> value) =>
+        ReadElement(CmdMapLookupAndDeleteElem, mapFd, key, value, "taking the relay's last counts");
 
     /// <summary>How many keys a map holds (walks it with BPF_MAP_GET_NEXT_KEY; for status and tests, not a hot path).</summary>
     public static int Count(int mapFd, int keySize)
@@ -168,6 +140,23 @@ internal static unsafe partial class Bpf
 
     [LibraryImport("libc", EntryPoint = "close")]
     public static partial int Close(int fd);
+
+    private static bool ReadElement(int cmd, int mapFd, ReadOnlySpan<byte> key, Span<byte> value, string what)
+    {
+        fixed (byte* k = key)
+        fixed (byte* v = value)
+        {
+            var attr = stackalloc byte[AttrSize];
+            ElementAttr(attr, mapFd, k, v);
+            if (Syscall(cmd, attr) == 0)
+            {
+                return true;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            return errno == Enoent ? false : throw new BpfException(what, errno, null);
+        }
+    }
 
     private static void ElementAttr(byte* attr, int mapFd, byte* key, byte* value)
     {

@@ -64,6 +64,16 @@ public abstract class RouterStack(params string[] args) : IAsyncLifetime
         return new Landing(reader.GetBoolean(0), reader.GetInt32(1));
     }
 
+    /// <summary>Runs a query whose answer is 3.2 MB of text, and checks it arrived whole: the relay under a real load.</summary>
+    public static async Task<int> ReadLargeAnswerAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand("SELECT string_agg(md5(i::text), '') FROM generate_series(1, 100000) i", connection);
+        var text = (string)(await command.ExecuteScalarAsync())!;
+        Assert.Equal(3_200_000, text.Length);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData("100000"u8)), text[^32..]);
+        return text.Length;
+    }
+
     /// <summary>The port each server of the stack listens on, to tell where a connection landed.</summary>
     public int PortOf(string resource) => App.GetEndpoint(resource, "tcp").Port;
 

@@ -137,13 +137,11 @@ public sealed class RoutingTests(DefaultRouterStack stack)
             var before = (await stack.StatusAsync()).Backends.Single(b => b.Name == replica);
             Assert.True(before.KernelRelayedConnections >= 1, $"{replica}: {before.KernelRelayedConnections} kernel-relayed connections");
 
-            await using var command = new NpgsqlCommand("SELECT string_agg(md5(i::text), '') FROM generate_series(1, 100000) i", connection);
-            var text = (string)(await command.ExecuteScalarAsync())!;
+            var length = await RouterStack.ReadLargeAnswerAsync(connection);
 
-            Assert.Equal(3_200_000, text.Length);
             var after = (await stack.StatusAsync()).Backends.Single(b => b.Name == replica);
-            Assert.True(after.BytesToClient - before.BytesToClient >= text.Length,
-                $"{replica} relayed a {text.Length}-byte answer, status counted {after.BytesToClient - before.BytesToClient} bytes");
+            Assert.True(after.BytesToClient - before.BytesToClient >= length,
+                $"{replica} relayed a {length}-byte answer, status counted {after.BytesToClient - before.BytesToClient} bytes");
         }
     }
 

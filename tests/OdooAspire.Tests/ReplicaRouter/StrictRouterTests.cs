@@ -47,13 +47,11 @@ public sealed class StrictRouterTests(StrictRouterStack stack) : IClassFixture<S
         await using (connection)
         {
             var before = (await stack.StatusAsync()).Backends.Single(b => b.Name == stack.Replicas.Single());
-            await using var command = new NpgsqlCommand("SELECT string_agg(md5(i::text), '') FROM generate_series(1, 100000) i", connection);
-            var text = (string)(await command.ExecuteScalarAsync())!;
+            var length = await RouterStack.ReadLargeAnswerAsync(connection);
 
-            Assert.Equal(3_200_000, text.Length);
             var after = (await stack.StatusAsync()).Backends.Single(b => b.Name == stack.Replicas.Single());
             Assert.Equal(0, after.KernelRelayedConnections);
-            Assert.True(after.BytesToClient - before.BytesToClient >= text.Length);
+            Assert.True(after.BytesToClient - before.BytesToClient >= length);
         }
     }
 
