@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Replica router benchmark: pgbench -S through the router, directly to a replica, through HAProxy (tcp mode)
-# and through pgbouncer (session mode), interleaved, persistent and -C; then a replica kill under load.
+# Replica router benchmark: pgbench -S directly to a replica, through the router (as deployed, with its
+# user-space relay, and over one replica), HAProxy (tcp mode; both replicas and one) and pgbouncer (session
+# mode), interleaved, persistent and -C; then a replica kill under load. The kernel relay needs root (CAP_BPF).
 # Starts its own primary and two replicas (the AppHost's scripts/postgres/postgres.sh), prints numbers and
 # stops everything it started. Needs: postgresql, pgbench, haproxy, pgbouncer, python3-psycopg2, dotnet.
 #   bash bench/replica-router/run.sh              (BENCH_SECONDS=8 BENCH_ROUNDS=2 BENCH_CLIENTS=8 to tune)
