@@ -61,7 +61,7 @@ public sealed class KernelRelay : IDisposable
             }
 
             failure = ex.Errno is 1 or 13
-                ? $"{ex.Message}: the router needs CAP_BPF and CAP_NET_ADMIN (root) for the kernel relay"
+                ? $"{ex.Message}: the router needs CAP_BPF and CAP_NET_ADMIN (or root) for the kernel relay"
                 : ex.Message;
             return null;
         }
