@@ -245,26 +245,35 @@ default_pool_size = 40
 
     # ---- throughput -------------------------------------------------------------------------------------
     def pgbench(self, port, seconds, connect_each):
-        cmd = ["pgbench", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-S", "-n",
-               "-c", str(self.args.clients), "-j", "2", "-T", str(seconds)] + (["-C"] if connect_each else []) + ["postgres"]
+        """One pgbench run; a tuple of ports splits the clients over them, one pgbench each, run side by side."""
+        ports = port if isinstance(port, tuple) else (port,)
+        clients, jobs = self.args.clients // len(ports), max(1, 2 // len(ports))
         env = {**os.environ, "PGPASSWORD": self.password, "PGSSLMODE": "disable", "PGGSSENCMODE": "disable"}
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        runs = [subprocess.Popen(["pgbench", "-h", "127.0.0.1", "-p", str(p), "-U", "postgres", "-S", "-n", "-c", str(clients),
+                                  "-j", str(jobs), "-T", str(seconds)] + (["-C"] if connect_each else []) + ["postgres"],
+                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for p in ports]
+        outs = [(r.communicate(), r.returncode) for r in runs]
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if out.returncode != 0:
-            raise SystemExit(f"bench: pgbench on port {port} failed: {out.stderr.strip()}")
-        tps = float(re.search(r"tps = ([\d.]+)", out.stdout).group(1))
-        latency = float(re.search(r"latency average = ([\d.]+) ms", out.stdout).group(1))
-        failed = re.search(r"number of failed transactions: (\d+)", out.stdout)
+        tps, latency, failed = 0.0, [], 0
+        for ((stdout, stderr), code), p in zip(outs, ports):
+            if code != 0:
+                raise SystemExit(f"bench: pgbench on port {p} failed: {stderr.strip()}")
+            tps += float(re.search(r"tps = ([\d.]+)", stdout).group(1))
+            latency.append(float(re.search(r"latency average = ([\d.]+) ms", stdout).group(1)))
+            found = re.search(r"number of failed transactions: (\d+)", stdout)
+            failed += int(found.group(1)) if found else 0
         cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-        return tps, latency, cpu, int(failed.group(1)) if failed else 0
+        return tps, statistics.mean(latency), cpu, failed
 
     def throughput(self):
         # Both replicas share this machine's cores, so spreading sessions over them costs CPU-cache locality a
-        # real deployment (replicas on their own hosts) does not pay: the "pg-replica-1 only" rows compare the relays
-        # on the same single server that "direct" and pgbouncer use.
+        # real deployment (replicas on their own hosts) does not pay, proxy or not. "direct, split over both replicas" splits the
+        # clients over them without a proxy: the baseline for the rows over both; the "pg-replica-1 only" rows compare
+        # the relays on the single server that "direct" and pgbouncer use.
         targets = {
             "direct (pg-replica-1)": (self.ports["pg-replica-1"], None),
+            "direct, split over both replicas": ((self.ports["pg-replica-1"], self.ports["pg-replica-2"]), None),
             "replica-router": (self.ports["router"], self.router),
             "replica-router, user-space relay": (self.ports["router-user"], self.router_user),
             "haproxy (tcp)": (self.ports["haproxy"], self.haproxy),
@@ -389,20 +398,24 @@ def main():
         bench.start_pgbouncer()
         targets, results = bench.throughput()
 
-        print("\n| target | connections | TPS (median) | × direct | latency avg (ms) | proxy CPU (s/run) | proxy CPU per 1k tx (ms) | pgbench CPU (s/run) | postgres CPU (s/run) |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        # "× same servers direct": against pgbench straight to the servers the target uses, one or both replicas.
+        one_server = {"direct (pg-replica-1)", "pgbouncer (session)"} | {n for n in targets if n.endswith("pg-replica-1 only")}
+        print("\n| target | connections | TPS (median) | × direct | × same servers direct | latency avg (ms) | proxy CPU (s/run) | proxy CPU per 1k tx (ms) | pgbench CPU (s/run) | postgres CPU (s/run) |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for mode in (False, True):
             direct = statistics.median(r[0] for r in results[("direct (pg-replica-1)", mode)])
+            split = statistics.median(r[0] for r in results[("direct, split over both replicas", mode)])
             for name in targets:
                 rows = results.get((name, mode))
                 if not rows:
-                    print(f"| {name} | {'new per tx (-C)' if mode else 'persistent'} | every run failed ||||||||")
+                    print(f"| {name} | {'new per tx (-C)' if mode else 'persistent'} | every run failed |||||||||")
                     continue
                 tps = statistics.median(r[0] for r in rows)
                 lat = statistics.median(r[1] for r in rows)
                 proxy = statistics.mean(r[2] for r in rows)
                 per_k = proxy / (tps * args.seconds) * 1e6 if proxy else 0
-                print(f"| {name} | {'new per tx (-C)' if mode else 'persistent'} | {tps:.0f} | {tps / direct:.2f} | {lat:.3f} | "
+                same = tps / (direct if name in one_server else split)
+                print(f"| {name} | {'new per tx (-C)' if mode else 'persistent'} | {tps:.0f} | {tps / direct:.2f} | {same:.2f} | {lat:.3f} | "
                       f"{proxy:.2f} | {per_k:.3f} | {statistics.mean(r[3] for r in rows):.2f} | {statistics.mean(r[4] for r in rows):.2f} |")
 
         # libpq prints the killed server's notices itself: run both first, then print the table in one piece.
