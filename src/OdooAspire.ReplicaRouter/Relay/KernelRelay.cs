@@ -7,7 +7,7 @@ namespace OdooAspire.ReplicaRouter.Relay;
 /// Relays a session's bytes inside the kernel once its startup phase is over: both sockets go into a BPF socket
 /// map whose stream-parser programs (<see cref="RelayPrograms"/>) send every chunk a socket receives out of its peer.
 /// The router's process is not woken per message; on two CPU-bound cores that is what separates a relay that costs
-/// PostgreSQL half its throughput from one that costs it a fifth (bench/replica-router). Needs Linux with
+/// PostgreSQL half its throughput from one that costs it 20–30 % (bench/replica-router). Needs Linux with
 /// CAP_BPF and CAP_NET_ADMIN (root here); <see cref="TryCreate"/> says why not otherwise.
 /// </summary>
 public sealed class KernelRelay : IDisposable
