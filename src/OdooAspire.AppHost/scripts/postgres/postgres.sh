@@ -57,6 +57,25 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   esac
 fi
 
+# A server from an earlier start of this resource may still run on this data directory: its wrapper was killed
+# before the server had finished shutting down (a stop under heavy load). Starting now would fail on its lock file;
+# ask it for a fast shutdown instead, and wait for it.
+stop_leftover_server() {
+  local old
+  old=$(head -n 1 "$PGDATA/postmaster.pid" 2>/dev/null) || return 0
+  [ -n "$old" ] && [ "$(cat "/proc/$old/comm" 2>/dev/null)" = postgres ] \
+    && tr '\0' ' ' < "/proc/$old/cmdline" 2>/dev/null | grep -qF -- "-D $PGDATA " || return 0
+  echo "a server from an earlier start (pid $old) still runs on $PGDATA: asking it to shut down first"
+  kill -INT "$old" 2>/dev/null || true
+  for _ in $(seq 1 600); do
+    kill -0 "$old" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  echo "the earlier server (pid $old) did not shut down within 60 s"
+  exit 1
+}
+stop_leftover_server
+
 # SIGTERM would be a "smart" shutdown that waits for every client to leave; stopping a resource
 # means stop now, so turn it into a fast shutdown (SIGINT).
 "${as_server_user[@]}" "$PGBIN/postgres" -D "$PGDATA" -p "$PGPORT" -k "" -c listen_addresses="${PGLISTEN:-127.0.0.1}" &
