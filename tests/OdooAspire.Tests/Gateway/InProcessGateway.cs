@@ -74,7 +74,8 @@ public sealed class InProcessGateway : IAsyncDisposable
         var builder = WebApplication.CreateBuilder();
         builder.Configuration.AddInMemoryCollection(configuration);
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls(httpsCertificate is null ? "http://127.0.0.1:0" : $"http://127.0.0.1:0;https://127.0.0.1:{FreePort()}");
+        // A real https port, not 0: HTTPS redirection needs it in the configured URLs.
+        builder.WebHost.UseUrls(httpsCertificate is null ? "http://127.0.0.1:0" : $"http://127.0.0.1:0;https://127.0.0.1:{LoopbackPort.Free()}");
         if (httpsCertificate is not null)
         {
             builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = httpsCertificate));
@@ -89,14 +90,6 @@ public sealed class InProcessGateway : IAsyncDisposable
         var gateway = new InProcessGateway(app, nodes, address);
         await gateway.WaitUntilAsync(node => node.State == "up", nodes.Select(n => n.Name), TimeSpan.FromSeconds(10), "every node up");
         return gateway;
-    }
-
-    /// <summary>A port free right now: HTTPS redirection needs the real port in the configured URLs.</summary>
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>The http cluster's view of a node on the status page.</summary>

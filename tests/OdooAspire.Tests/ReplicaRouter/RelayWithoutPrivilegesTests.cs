@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using OdooAspire.ReplicaRouter;
 using OdooAspire.Tests.Infrastructure;
 
@@ -19,7 +17,7 @@ public sealed class RelayWithoutPrivilegesTests
     [Fact]
     public async Task Without_CAP_BPF_the_router_relays_in_user_space_and_status_says_why()
     {
-        var http = FreePort();
+        var http = LoopbackPort.Free();
         var (router, _) = Start(http, relay: "Auto");
         using (router)
         {
@@ -46,7 +44,7 @@ public sealed class RelayWithoutPrivilegesTests
     [Fact]
     public async Task Without_CAP_BPF_a_router_told_Relay_Kernel_does_not_start_and_says_what_to_do()
     {
-        var (router, output) = Start(FreePort(), relay: "Kernel");
+        var (router, output) = Start(LoopbackPort.Free(), relay: "Kernel");
         using (router)
         {
             using var cts = new CancellationTokenSource(Deadline);
@@ -79,7 +77,7 @@ public sealed class RelayWithoutPrivilegesTests
             WorkingDirectory = Path.GetTempPath(),
             Environment =
             {
-                ["ReplicaRouter__ListenPort"] = FreePort().ToString(),
+                ["ReplicaRouter__ListenPort"] = LoopbackPort.Free().ToString(),
                 ["ReplicaRouter__Replicas__0"] = "r1",
                 ["ReplicaRouter__Relay"] = relay,
                 ["ConnectionStrings__r1"] = "Host=127.0.0.1;Port=1;Username=postgres",
@@ -96,12 +94,5 @@ public sealed class RelayWithoutPrivilegesTests
         var stdout = router.StandardOutput.ReadToEndAsync();
         var stderr = router.StandardError.ReadToEndAsync();
         return (router, Task.WhenAll(stdout, stderr).ContinueWith(t => string.Concat(t.Result), TaskScheduler.Default));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using Npgsql;
 using OdooAspire.Tests.Infrastructure;
 
 namespace OdooAspire.Tests.Spine;
@@ -15,7 +12,7 @@ public sealed class PostgresScriptTests : IDisposable
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
     private readonly string _dir = Directory.CreateTempSubdirectory("odooaspire-pgscript-").FullName;
     private readonly List<Process> _wrappers = [];
-    private readonly int _port = FreePort();
+    private readonly int _port = LoopbackPort.Free();
     private readonly string _password = Guid.NewGuid().ToString("N");
 
     [Fact]
@@ -112,12 +109,5 @@ public sealed class PostgresScriptTests : IDisposable
         }
 
         throw new InvalidOperationException($"no OdooAspire.sln above {AppContext.BaseDirectory}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
