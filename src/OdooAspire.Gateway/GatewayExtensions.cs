@@ -35,7 +35,10 @@ public static class GatewayExtensions
 
         builder.Services.AddSingleton<GatewayStatistics>();
         builder.Services.AddSingleton<RequestClassifier>();
+        builder.Services.AddSingleton<BufferBudget>();
         builder.Services.AddSingleton<RequestBuffering>();
+        builder.Services.AddSingleton<HostAllowList>();
+        builder.Services.AddSingleton<PlainErrors>();
         builder.Services.AddSingleton<DatabaseManagerLockout>();
         builder.Services.AddSingleton<FailoverPipelines>();
         builder.Services.AddSingleton<StatusPage>();
@@ -66,10 +69,11 @@ public static class GatewayExtensions
         return builder;
     }
 
-    /// <summary>Maps /gateway/status and the proxy: buffering, database-manager lock-out, affinity, load balancing, passive health.</summary>
+    /// <summary>Maps /gateway/status and the proxy: host allow-list, buffering, database-manager lock-out, affinity, load balancing, passive health.</summary>
     public static WebApplication MapOdooGateway(this WebApplication app)
     {
         var settings = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        app.Use(app.Services.GetRequiredService<PlainErrors>().InvokeAsync);
         // With no known proxies ASP.NET Core's middleware would believe any caller: only add it for configured edges.
         if (settings.TrustedEdges.Count > 0)
         {
@@ -85,10 +89,12 @@ public static class GatewayExtensions
         var status = app.Services.GetRequiredService<StatusPage>();
         app.MapGet(StatusPage.Path, status.Render);
 
+        var hosts = app.Services.GetRequiredService<HostAllowList>();
         var buffering = app.Services.GetRequiredService<RequestBuffering>();
         var lockout = app.Services.GetRequiredService<DatabaseManagerLockout>();
         app.MapReverseProxy(proxy =>
         {
+            proxy.Use(hosts.InvokeAsync);
             proxy.Use(buffering.InvokeAsync);
             proxy.Use(lockout.InvokeAsync);
             proxy.UseSessionAffinity();

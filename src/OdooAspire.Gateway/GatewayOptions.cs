@@ -37,6 +37,13 @@ public sealed class GatewayOptions
 
     public LimitSettings Limits { get; set; } = new();
 
+    /// <summary>
+    /// Host names Odoo is served under, separated by ';' (like ASP.NET Core's AllowedHosts; "*.example.com" matches its
+    /// subdomains, "*" any host). Loopback names are always allowed. A request for any other host gets 421 and never
+    /// reaches a node: Odoo builds its URLs from the host it is given.
+    /// </summary>
+    public string AllowedHosts { get; set; } = "";
+
     /// <summary>Redirect HTTP to HTTPS and send HSTS; only effective when an HTTPS endpoint is configured.</summary>
     public bool RedirectToHttps { get; set; } = true;
 
@@ -86,6 +93,9 @@ public sealed class GatewayOptions
     public sealed class LimitSettings
     {
         public long MaxRequestBodyBytes { get; set; } = 128L * 1024 * 1024;
+
+        /// <summary>Request bodies held in memory at once, all requests together; bodies beyond it stream (see Retry:MaxBufferedBodyBytes).</summary>
+        public long MaxBufferedBytesTotal { get; set; } = 64L * 1024 * 1024;
 
         public int MaxRequestHeadersTotalBytes { get; set; } = 32 * 1024;
 

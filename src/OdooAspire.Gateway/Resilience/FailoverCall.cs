@@ -1,3 +1,4 @@
+using System.Net;
 using Polly;
 using Yarp.ReverseProxy.Model;
 
@@ -172,6 +173,12 @@ internal sealed class FailoverCall
             _handler.Statistics.AttemptAbandoned(node);
             return Outcome.FromException<HttpResponseMessage>(ex);
         }
+        catch (Exception) when (_request.ClientBodyError is { } clientError)
+        {
+            // The client's own body broke (malformed, over the limit, cut off): the node is not to blame, nor is it tried again.
+            _handler.Statistics.AttemptAbandoned(node);
+            return Outcome.FromResult(ClientBodyRefusal(clientError));
+        }
         catch (Exception ex)
         {
             _handler.Statistics.AttemptFailed(node);
@@ -181,6 +188,14 @@ internal sealed class FailoverCall
             var mayRetry = !reachedNode || (_request.IsSafe && _request.Body is not null);
             return Outcome.FromException<HttpResponseMessage>(new NodeAttemptException(destination, reachedNode, mayRetry, ex));
         }
+    }
+
+    /// <summary>The answer to a request whose body the client could not deliver: 413 over the size limit, else 400.</summary>
+    private static HttpResponseMessage ClientBodyRefusal(Exception error)
+    {
+        var status = error is Microsoft.AspNetCore.Http.BadHttpRequestException { StatusCode: 413 } ? HttpStatusCode.RequestEntityTooLarge : HttpStatusCode.BadRequest;
+        var message = status == HttpStatusCode.RequestEntityTooLarge ? "Request body over the gateway's limit." : "The request body could not be read.";
+        return new HttpResponseMessage(status) { Content = new StringContent(message) };
     }
 
     /// <summary>

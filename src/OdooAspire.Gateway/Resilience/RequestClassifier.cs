@@ -1,97 +1,113 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
+using OdooAspire.Gateway.Routing;
 
 namespace OdooAspire.Gateway.Resilience;
 
 /// <summary>
-/// Decides whether a request may be replayed after it reached a node: GET, HEAD and OPTIONS, a configured read-only
-/// route, or a JSON-RPC <c>call_kw</c> of a configured read-only method. Everything else counts as a write.
+/// Decides whether a request may be replayed after it reached a node. Only what is positively a read is: a bodiless
+/// GET, HEAD or OPTIONS, a configured read-only route, or a JSON-RPC call of a configured read-only method that the
+/// gateway read whole. Odoo dispatches a JSON route on its Content-Type alone, whatever the HTTP method, so a GET with a
+/// body is judged by its body like a POST. Everything else, an unreadable or unbuffered body included, is a write.
 /// </summary>
 public sealed class RequestClassifier(IOptions<GatewayOptions> options)
 {
-    private const string CallKwRoute = "/web/dataset/call_kw";
-    private const string JsonRpcRoute = "/jsonrpc";
+    public const string CallKwRoute = "/web/dataset/call_kw";
+    public const string JsonRpcRoute = "/jsonrpc";
+
+    // Deeper than Python's json would go (its recursion limit is ~1000): anything deeper is unreadable, not "no call".
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 1024 };
 
     private readonly HashSet<string> _readOnlyMethods = new(options.Value.Retry.ReadOnlyMethods, StringComparer.Ordinal);
-    private readonly HashSet<string> _readOnlyRoutes = new(options.Value.Retry.ReadOnlyRoutes, StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _readOnlyRoutes = new(options.Value.Retry.ReadOnlyRoutes.Select(r => OdooPath.Normalise(r)), StringComparer.OrdinalIgnoreCase);
 
-    public ForwardedRequest Classify(string method, PathString path, ReadOnlyMemory<byte>? body)
+    /// <summary>Classifies a request; <paramref name="body"/> is null when the body was not buffered (it streams).</summary>
+    public ForwardedRequest Classify(string method, PathString path, ReadOnlyMemory<byte>? body, BodyNotBuffered notBuffered = BodyNotBuffered.No)
     {
-        if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method))
+        var route = OdooPath.Normalise(path);
+        var hasBody = body is not { Length: 0 };
+        if (OdooPath.IsUnder(route, CallKwRoute) || OdooPath.IsUnder(route, JsonRpcRoute))
         {
-            return new ForwardedRequest(body, isSafe: true, jsonRpcService: null);
+            var call = body switch
+            {
+                null => JsonRpcBody.Unreadable,
+                { Length: 0 } => JsonRpcBody.None,
+                { } json => ReadParams(json.Span),
+            };
+            var isRead = hasBody
+                ? call.ModelMethod is { } modelMethod && _readOnlyMethods.Contains(modelMethod)
+                : IsBodilessRead(method);
+            return new ForwardedRequest(body, isRead, call) { NotBuffered = notBuffered };
         }
 
-        var route = path.Value ?? "";
-        if (_readOnlyRoutes.Contains(route.TrimEnd('/')))
-        {
-            return new ForwardedRequest(body, isSafe: true, jsonRpcService: null);
-        }
-
-        var isCallKw = path.StartsWithSegments(CallKwRoute, StringComparison.OrdinalIgnoreCase);
-        var isJsonRpc = path.StartsWithSegments(JsonRpcRoute, StringComparison.OrdinalIgnoreCase);
-        if (body is not { Length: > 0 } json || !(isCallKw || isJsonRpc))
-        {
-            return new ForwardedRequest(body, isSafe: false, jsonRpcService: null);
-        }
-
-        var (service, modelMethod) = ReadParams(json.Span);
-        var isSafe = modelMethod is not null && _readOnlyMethods.Contains(modelMethod);
-        return new ForwardedRequest(body, isSafe, service);
+        var isSafe = (!hasBody && IsBodilessRead(method)) || _readOnlyRoutes.Contains(route);
+        return new ForwardedRequest(body, isSafe, JsonRpcBody.None) { NotBuffered = notBuffered };
     }
 
+    private static bool IsBodilessRead(string method) => HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method);
+
     /// <summary>
-    /// Reads params.service and the called model method from a JSON-RPC body; malformed JSON is simply a write.
-    /// One forward pass of a reader over the body (which still validates all of it) instead of building a document.
+    /// Reads params.service and the called model method from a JSON-RPC body in one forward pass of a reader, which still
+    /// validates all of it. A body .NET cannot read as one JSON document (NaN, a lone surrogate, too deep, not UTF-8) is
+    /// unreadable, never "no call": Python's json may read it.
     /// </summary>
-    private static (string? Service, string? ModelMethod) ReadParams(ReadOnlySpan<byte> json)
+    private static JsonRpcBody ReadParams(ReadOnlySpan<byte> json)
     {
         try
         {
-            var reader = new Utf8JsonReader(json);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            var reader = new Utf8JsonReader(json, ReaderOptions);
+            if (!reader.Read())
             {
-                return (null, null);
+                return JsonRpcBody.Unreadable;
             }
 
-            var found = default(CallParams?);
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            CallParams? found = null;
+            if (reader.TokenType == JsonTokenType.StartObject)
             {
-                var isParams = reader.ValueTextEquals("params"u8);
-                reader.Read();
-                if (isParams)
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
-                    // Like a document lookup, the last "params" wins.
-                    found = reader.TokenType == JsonTokenType.StartObject ? ReadCallParams(ref reader) : null;
-                }
-                else
-                {
-                    reader.Skip();
+                    var isParams = reader.ValueTextEquals("params"u8);
+                    reader.Read();
+                    if (isParams)
+                    {
+                        // Like Python's json, the last "params" wins.
+                        found = reader.TokenType == JsonTokenType.StartObject ? ReadCallParams(ref reader) : SkipCall(ref reader);
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
                 }
             }
+            else
+            {
+                reader.Skip();
+            }
 
-            // Read to the end so a body that is not valid JSON as a whole stays a write.
+            // Read to the end so a body that is not one valid JSON document is unreadable.
             while (reader.Read())
             {
             }
 
             if (found is not { } call)
             {
-                return (null, null);
+                return JsonRpcBody.None;
             }
 
             if (call.HasModel && call.Method is not null)
             {
-                return (call.Service, call.Method);
+                return new JsonRpcBody(Readable: true, call.Service, call.Method);
             }
 
             // /jsonrpc's object.execute_kw carries the model method as its 5th argument.
-            return call.Service == "object" && call.Method == "execute_kw" ? (call.Service, call.FifthArgument) : (call.Service, null);
+            var modelMethod = call.Service == "object" && call.Method == "execute_kw" ? call.FifthArgument : null;
+            return new JsonRpcBody(Readable: true, call.Service, modelMethod);
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            return (null, null);
+            // InvalidOperationException: a string .NET cannot decode (a lone surrogate escape), which Python accepts.
+            return JsonRpcBody.Unreadable;
         }
     }
 
@@ -130,6 +146,12 @@ public sealed class RequestClassifier(IOptions<GatewayOptions> options)
         }
 
         return call;
+    }
+
+    private static CallParams? SkipCall(ref Utf8JsonReader reader)
+    {
+        reader.Skip();
+        return null;
     }
 
     /// <summary>The 5th element of the array the reader is on when it is a string; the reader is left on the closing bracket.</summary>

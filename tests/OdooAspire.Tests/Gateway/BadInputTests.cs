@@ -1,24 +1,10 @@
 using System.Net;
-using System.Net.Sockets;
-using System.Text;
 
 namespace OdooAspire.Tests.Gateway;
 
 /// <summary>Malformed, oversized and slow requests are refused with the right status and the gateway keeps serving.</summary>
 public sealed class BadInputTests
 {
-    private static async Task<string> RawAsync(Uri gateway, string request, TimeSpan deadline)
-    {
-        using var client = new TcpClient();
-        await client.ConnectAsync(gateway.Host, gateway.Port);
-        var stream = client.GetStream();
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
-        using var cts = new CancellationTokenSource(deadline);
-        var buffer = new byte[4096];
-        var read = await stream.ReadAsync(buffer, cts.Token);
-        return Encoding.ASCII.GetString(buffer, 0, read);
-    }
-
     private static async Task AssertStillServingAsync(InProcessGateway gateway)
     {
         using var response = await gateway.Client.GetAsync("/web/login");
@@ -30,7 +16,7 @@ public sealed class BadInputTests
     {
         await using var gateway = await InProcessGateway.StartAsync(nodeCount: 1);
 
-        var answer = await RawAsync(gateway.Address, "GET /web/login HTTP/1.1\r\nHost: odoo\r\nthis is not a header\r\n\r\n", TimeSpan.FromSeconds(5));
+        var answer = await RawHttp.SendAsync(gateway.Address, "GET /web/login HTTP/1.1\r\nHost: odoo\r\nthis is not a header\r\n\r\n", TimeSpan.FromSeconds(5));
 
         Assert.StartsWith("HTTP/1.1 400", answer);
         Assert.Empty(gateway.Nodes[0].Received);
@@ -92,7 +78,7 @@ public sealed class BadInputTests
             ["Limits:RequestHeadersTimeout"] = "00:00:01",
         });
 
-        var answer = await RawAsync(gateway.Address, "GET /web/login HTTP/1.1\r\nHost: odoo\r\nX-Slow: ", TimeSpan.FromSeconds(10));
+        var answer = await RawHttp.SendAsync(gateway.Address, "GET /web/login HTTP/1.1\r\nHost: odoo\r\nX-Slow: ", TimeSpan.FromSeconds(10));
 
         Assert.StartsWith("HTTP/1.1 408", answer);
         Assert.Empty(gateway.Nodes[0].Received);

@@ -36,6 +36,7 @@ public sealed class HeaderTrustTests
         await using var gateway = await InProcessGateway.StartAsync(nodeCount: 1, settings: new Dictionary<string, string?>
         {
             ["TrustedEdges:0"] = "127.0.0.0/8",
+            ["AllowedHosts"] = "shop.example.com",
         });
 
         using var response = await gateway.Client.SendAsync(Spoofed());

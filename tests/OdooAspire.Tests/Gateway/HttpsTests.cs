@@ -19,7 +19,8 @@ public sealed class HttpsTests
     public async Task Http_is_redirected_to_https_and_https_answers_carry_hsts()
     {
         using var certificate = SelfSigned();
-        await using var gateway = await InProcessGateway.StartAsync(nodeCount: 1, httpsCertificate: certificate);
+        await using var gateway = await InProcessGateway.StartAsync(
+            nodeCount: 1, settings: new Dictionary<string, string?> { ["AllowedHosts"] = "odoo.example.com" }, httpsCertificate: certificate);
 
         using var redirect = await gateway.Client.GetAsync("/web/login");
         Assert.Equal(HttpStatusCode.TemporaryRedirect, redirect.StatusCode);

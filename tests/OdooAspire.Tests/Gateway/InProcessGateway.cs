@@ -71,7 +71,8 @@ public sealed class InProcessGateway : IAsyncDisposable
             configuration[$"Gateway:{key}"] = value;
         }
 
-        var builder = WebApplication.CreateBuilder();
+        // Development, as the AppHost runs projects: the environment in which ASP.NET Core would show error details.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         builder.Configuration.AddInMemoryCollection(configuration);
         builder.Logging.ClearProviders();
         // A real https port, not 0: HTTPS redirection needs it in the configured URLs.

@@ -71,7 +71,7 @@ public sealed class RequestClassifierTests
 
         Assert.True(Classify("POST", "/jsonrpc", ExecuteKw("search_read")).IsSafe);
         Assert.False(Classify("POST", "/jsonrpc", ExecuteKw("write")).IsSafe);
-        Assert.Equal("object", Classify("POST", "/jsonrpc", ExecuteKw("write")).JsonRpcService);
+        Assert.Equal("object", Classify("POST", "/jsonrpc", ExecuteKw("write")).JsonRpc.Service);
     }
 
     [Fact]
@@ -87,4 +87,52 @@ public sealed class RequestClassifierTests
     [Fact]
     public void A_body_too_large_to_buffer_is_never_safe_to_replay() =>
         Assert.False(Classifier.Classify("POST", "/web/dataset/call_kw", body: null).IsSafe);
+
+    [Theory]
+    [InlineData("GET")]
+    [InlineData("HEAD")]
+    [InlineData("OPTIONS")]
+    public void A_write_sent_with_a_read_method_is_still_a_write(string method)
+    {
+        Assert.False(Classify(method, "/web/dataset/call_kw/res.partner/create", CallKw("create")).IsSafe);
+        Assert.False(Classify(method, "/web/login", "login=admin&password=x").IsSafe);
+        Assert.True(Classify(method, "/web/dataset/call_kw/res.partner/read", CallKw("read")).IsSafe);
+    }
+
+    [Theory]
+    [InlineData("""{"params":{"model":"res.partner","method":"read","args":[NaN]}}""")]
+    [InlineData("""{"params":{"model":"res.partner","method":"read\ud800"}}""")]
+    [InlineData("\uFEFF{}")]
+    public void A_body_python_may_read_but_dotnet_cannot_is_unreadable_and_a_write(string body)
+    {
+        var request = Classify("POST", "/web/dataset/call_kw", body);
+
+        Assert.False(request.JsonRpc.Readable);
+        Assert.False(request.IsSafe);
+    }
+
+    [Fact]
+    public void Escaped_names_and_values_are_read_as_python_reads_them()
+    {
+        var request = Classify("POST", "/jsonrpc", """{"par\u0061ms":{"serv\u0069ce":"d\u0062","method":"list","args":[]}}""");
+
+        Assert.Equal("db", request.JsonRpc.Service);
+    }
+
+    [Fact]
+    public void Nesting_deeper_than_dotnets_default_is_still_read()
+    {
+        var deep = new string('[', 200) + new string(']', 200);
+        var request = Classify("POST", "/jsonrpc", $$$"""{"params":{"service":"db","method":"list","args":{{{deep}}}}}""");
+
+        Assert.Equal("db", request.JsonRpc.Service);
+    }
+
+    [Theory]
+    [InlineData("/jsonrpc/")]
+    [InlineData("//jsonrpc")]
+    [InlineData("/JSONRPC")]
+    [InlineData("/web/dataset/call_kw/")]
+    public void Paths_are_judged_as_odoo_routes_them(string path) =>
+        Assert.Equal("search_read", Classify("POST", path, """{"params":{"model":"res.partner","method":"search_read"}}""").JsonRpc.ModelMethod);
 }
