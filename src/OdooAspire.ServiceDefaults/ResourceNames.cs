@@ -29,6 +29,9 @@ public static class ResourceNames
     public const string OdooMasterPassword = "odoo-master-password";
     public const string OdooDbPassword = "odoo-db-password";
 
+    /// <summary>The host names Odoo is served under (the gateway's allow-list); deployed, azd asks for them.</summary>
+    public const string GatewayAllowedHosts = "gateway-allowed-hosts";
+
     /// <summary>pg-replica-1 … pg-replica-M (1-based, as the dashboard shows them).</summary>
     public static string PostgresReplica(int ordinal) => $"pg-replica-{ordinal}";
 

@@ -9,6 +9,9 @@ public static class GatewayBuilderExtensions
     /// <summary>Where the gateway's own settings (OdooAspire.Gateway's <c>Gateway</c> section) can be given to the AppHost.</summary>
     public const string SettingsSection = "OdooAspire:Gateway";
 
+    /// <summary>The gateway's <c>Gateway:AllowedHosts</c>: given to it from a parameter, not passed through like the other settings.</summary>
+    private const string AllowedHostsSetting = "AllowedHosts";
+
     /// <summary>Adds the gateway project <paramref name="name"/> in front of every node of <paramref name="odoo"/>.</summary>
     public static IResourceBuilder<ProjectResource> AddGateway(this IDistributedApplicationBuilder builder, string name, OdooCluster odoo) =>
         builder.AddGateway(name, odoo.Nodes.Select(node => node.Resource));
@@ -53,9 +56,14 @@ public static class GatewayBuilderExtensions
             throw new ArgumentException("The gateway needs at least one Odoo node to route to.", nameof(nodes));
         }
 
+        // The gateway answers 421 to any other host; deployed, the public names are only known to the operator, so azd asks.
+        var allowedHosts = builder.AddParameter(ResourceNames.GatewayAllowedHosts, builder.Configuration[$"{SettingsSection}:{AllowedHostsSetting}"] ?? "", publishValueAsDefault: false)
+            .WithDescription("Host names Odoo is served under, separated by ';' (shop.example.com;*.azurecontainerapps.io). Loopback names are always allowed.");
+        gateway.WithEnvironment($"Gateway__{AllowedHostsSetting}", allowedHosts);
+
         foreach (var setting in builder.Configuration.GetSection(SettingsSection).AsEnumerable(makePathsRelative: true))
         {
-            if (setting.Value is not null)
+            if (setting.Value is not null && setting.Key != AllowedHostsSetting)
             {
                 gateway.WithEnvironment($"Gateway__{setting.Key.Replace(":", "__", StringComparison.Ordinal)}", setting.Value);
             }

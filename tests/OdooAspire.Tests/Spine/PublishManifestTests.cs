@@ -31,6 +31,10 @@ public sealed class PublishManifestTests
             }
 
             var resources = JsonDocument.Parse(manifest).RootElement.GetProperty("resources");
+            // The gateway's allowed hosts have no default: azd asks the operator for the public names.
+            var hosts = resources.GetProperty(ResourceNames.GatewayAllowedHosts).GetProperty("inputs").GetProperty("value");
+            Assert.False(hosts.TryGetProperty("default", out _), hosts.ToString());
+            Assert.Contains($"{{{ResourceNames.GatewayAllowedHosts}.value}}", resources.GetProperty(ResourceNames.Gateway).GetProperty("env").GetProperty("Gateway__AllowedHosts").GetString());
             foreach (var secret in new[] { ResourceNames.PostgresPassword, ResourceNames.PostgresReplicationPassword, ResourceNames.RedisPassword })
             {
                 var parameter = resources.GetProperty(secret);
