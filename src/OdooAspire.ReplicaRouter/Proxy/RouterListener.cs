@@ -47,7 +47,9 @@ public sealed partial class RouterListener(
             _listener.SetRawSocketOption(IpProtoTcp, TcpDeferAccept, BitConverter.GetBytes(1));
         }
 
-        _listener.Listen(512);
+        // As deep as the host allows (net.core.somaxconn): silent sockets held back by TCP_DEFER_ACCEPT wait in this queue, and
+        // a flood that overflows it pushes real clients onto SYN cookies, or drops their SYNs where cookies are off.
+        _listener.Listen();
         LogListening(endPoint, _options.WhenNoReplica, string.Join(", ", pool.All.Select(b => $"{b.Name} ({b.Role}) {b.EndPoint}")));
         return base.StartAsync(cancellationToken);
     }
