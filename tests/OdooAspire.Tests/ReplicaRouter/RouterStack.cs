@@ -192,7 +192,7 @@ public sealed record Landing(bool InRecovery, int Port);
 
 /// <summary>The router's /status document, as a client reads it.</summary>
 public sealed record RouterStatusDocument(
-    string Listen, NoReplicaMode WhenNoReplica, bool Serving, bool OnReplicas, int Clients, List<BackendStatusDocument> Backends,
+    string Listen, NoReplicaMode WhenNoReplica, bool Serving, bool OnReplicas, int Clients, int StartingClients, long StartingEvicted, List<BackendStatusDocument> Backends,
     RelayMode Relay, string? KernelRelayUnavailable, int? KernelRelaySockets);
 
 public sealed record BackendStatusDocument(
