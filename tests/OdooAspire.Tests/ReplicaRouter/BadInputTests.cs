@@ -47,6 +47,40 @@ public sealed class BadInputTests(DefaultRouterStack stack)
     }
 
     [Fact]
+    public async Task A_client_that_drips_its_startup_packet_a_byte_a_second_is_closed_after_the_startup_timeout()
+    {
+        using var socket = await stack.ConnectRawAsync();
+        var packet = new byte[8 + "user\0odoo\0\0".Length];
+        BinaryPrimitives.WriteInt32BigEndian(packet, packet.Length);
+        BinaryPrimitives.WriteInt32BigEndian(packet.AsSpan(4), 3 << 16);
+        "user\0odoo\0\0"u8.CopyTo(packet.AsSpan(8));
+        using var stop = new CancellationTokenSource();
+        var drip = DripAsync();
+
+        var answer = await RouterStack.ReadUntilClosedAsync(socket, CloseDeadline);
+        await stop.CancelAsync();
+        await drip;
+
+        Assert.Contains("no startup packet within 2 s", System.Text.Encoding.UTF8.GetString(answer));
+
+        async Task DripAsync()
+        {
+            try
+            {
+                foreach (var b in packet)
+                {
+                    await socket.SendAsync(new[] { b }, SocketFlags.None, stop.Token);
+                    await Task.Delay(TimeSpan.FromSeconds(1), stop.Token);
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException)
+            {
+                // Stopped by the test once the router has closed the connection.
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_cancel_request_for_a_session_the_router_does_not_know_is_dropped_and_reading_goes_on()
     {
         using (var socket = await stack.ConnectRawAsync())
