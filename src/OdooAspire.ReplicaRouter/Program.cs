@@ -18,6 +18,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<BackendPool>();
 builder.Services.AddSingleton<CancelRegistry>();
 builder.Services.AddSingleton<RelayEngine>();
+builder.Services.AddSingleton<ClientBudget>();
 builder.Services.AddSingleton<RouterMetrics>();
 builder.Services.AddSingleton<BackendMonitor>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<BackendMonitor>());
@@ -29,8 +30,8 @@ builder.Services.AddHealthChecks().AddCheck<RouterHealthCheck>("backends");
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
-app.MapGet("/status", (BackendPool pool, WarmSockets warm, RouterListener listener, CancelRegistry cancels, RelayEngine relay, IOptions<ReplicaRouterOptions> options) =>
-    Results.Json(RouterStatus.From(pool, warm, listener, cancels, relay, options.Value), RouterStatusJsonContext.Default.RouterStatus));
+app.MapGet("/status", (BackendPool pool, WarmSockets warm, RouterListener listener, ClientBudget budget, CancelRegistry cancels, RelayEngine relay, IOptions<ReplicaRouterOptions> options) =>
+    Results.Json(RouterStatus.From(pool, warm, listener, budget, cancels, relay, options.Value), RouterStatusJsonContext.Default.RouterStatus));
 
 // Created eagerly so the instruments exist before the first export, and so Relay=Kernel fails at start when the kernel refuses.
 app.Services.GetRequiredService<RouterMetrics>();

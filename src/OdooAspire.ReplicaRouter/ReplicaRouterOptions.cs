@@ -75,9 +75,16 @@ public sealed class ReplicaRouterOptions
     /// <summary>Time a client has to send its startup packet(s) before it is disconnected.</summary>
     public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Client connections beyond this are refused with "too many connections".</summary>
+    /// <summary>Sessions past their startup phase beyond this are refused with "too many connections".</summary>
     [Range(1, 100_000)]
     public int MaxClients { get; set; } = 1000;
+
+    /// <summary>
+    /// Connections still in their startup phase; a newer one takes the place of the one that has waited longest, so sockets
+    /// that never finish cannot refuse real clients (which send their startup packet at once).
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxStartingClients { get; set; } = 128;
 
     /// <summary>
     /// TCP connections kept open to each replica in rotation (and to the primary while it is the fallback), so a client's

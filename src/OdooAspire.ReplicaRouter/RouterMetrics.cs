@@ -1,17 +1,18 @@
 using System.Diagnostics.Metrics;
 using OdooAspire.ReplicaRouter.Backends;
+using OdooAspire.ReplicaRouter.Proxy;
 
 namespace OdooAspire.ReplicaRouter;
 
 /// <summary>
 /// The router's OpenTelemetry instruments on the shared OdooAspire meter, each per backend (tag
-/// <c>backend</c>): active connections, bytes each way, state, lag; plus ejections and refusals.
+/// <c>backend</c>): active connections, bytes each way, state, lag; plus ejections, refusals and connections in their startup phase.
 /// </summary>
 public sealed class RouterMetrics
 {
     private readonly Counter<long> _refused;
 
-    public RouterMetrics(IMeterFactory meterFactory, BackendPool pool)
+    public RouterMetrics(IMeterFactory meterFactory, BackendPool pool, ClientBudget budget)
     {
         var meter = meterFactory.Create(Telemetry.MeterName);
         meter.CreateObservableUpDownCounter("odooaspire.replica_router.connections.active",
@@ -30,6 +31,8 @@ public sealed class RouterMetrics
             () => pool.All.Where(b => b.Health.LagTime is not null).Select(b => new Measurement<double>(b.Health.LagTime!.Value.TotalSeconds, Tag(b))), "s", "How long the replica has been behind the primary");
         var ejections = meter.CreateCounter<long>("odooaspire.replica_router.ejections", "{ejection}", "Backends taken out of rotation");
         pool.Ejections += (backend, reason) => ejections.Add(1, Tag(backend), new("reason", reason.ToString()));
+        meter.CreateObservableUpDownCounter("odooaspire.replica_router.connections.starting",
+            () => budget.Starting, "{connection}", "Client connections in their startup phase now (ReplicaRouter:MaxStartingClients)");
         _refused = meter.CreateCounter<long>("odooaspire.replica_router.connections.refused", "{connection}", "Client connections the router answered with an error");
     }
 

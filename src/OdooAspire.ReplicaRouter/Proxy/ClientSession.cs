@@ -12,9 +12,11 @@ namespace OdooAspire.ReplicaRouter.Proxy;
 /// fails), then relays bytes both ways until either side closes or the backend is ejected: after the backend's
 /// first ReadyForQuery in the kernel when the <see cref="RelayEngine"/> has it, otherwise here.
 /// The router never sees a password: authentication is between the client and the backend.
+/// It holds <paramref name="starting"/> until its startup packet is in, then a place in the <see cref="ClientBudget"/>'s MaxClients.
 /// </summary>
 public sealed partial class ClientSession(
-    Socket client, BackendPool pool, WarmSockets warm, CancelRegistry cancels, RelayEngine relay, RouterMetrics metrics, ReplicaRouterOptions options, ILogger logger)
+    Socket client, StartingPlace starting, ClientBudget budget, BackendPool pool, WarmSockets warm, CancelRegistry cancels, RelayEngine relay, RouterMetrics metrics,
+    ReplicaRouterOptions options, ILogger logger)
     : IBackendSession
 {
     /// <summary>How often a kernel-relayed session due to close between transactions is checked.</summary>
@@ -40,17 +42,22 @@ public sealed partial class ClientSession(
 
     public (long ToBackend, long ToClient) KernelBytes => _kernel?.Bytes ?? default;
 
-    public async Task RunAsync(bool overLimit)
+    public async Task RunAsync()
     {
         try
         {
-            var startup = await ReadStartupAsync();
+            byte[]? startup;
+            using (starting)
+            {
+                startup = await ReadStartupAsync();
+            }
+
             if (startup is null)
             {
                 return;
             }
 
-            if (overLimit)
+            if (!budget.TryTakeClient())
             {
                 await RefuseAsync("too_many_clients", ErrorResponse.TooManyConnections,
                     $"too many client connections (ReplicaRouter:MaxClients={options.MaxClients})");
@@ -71,6 +78,7 @@ public sealed partial class ClientSession(
             finally
             {
                 ArrayPool<byte>.Shared.Return(initial);
+                budget.ReleaseClient();
             }
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException or InvalidDataException)
@@ -165,7 +173,8 @@ public sealed partial class ClientSession(
     /// <summary>Answers SSL/GSS requests with 'N', forwards a CancelRequest, and returns the StartupMessage; null when the client is done.</summary>
     private async Task<byte[]?> ReadStartupAsync()
     {
-        using var timeout = new CancellationTokenSource(options.StartupTimeout);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(starting.Evicted);
+        timeout.CancelAfter(options.StartupTimeout);
         var header = new byte[StartupPacket.HeaderLength];
         var encryptionAsked = new HashSet<StartupPacketKind>();
         try
@@ -214,6 +223,12 @@ public sealed partial class ClientSession(
 
                 return packet;
             }
+        }
+        catch (OperationCanceledException) when (starting.Evicted.IsCancellationRequested)
+        {
+            await RefuseAsync("startup_evicted", ErrorResponse.TooManyConnections,
+                $"too many connections in their startup phase, and this one had waited longest (ReplicaRouter:MaxStartingClients={options.MaxStartingClients})");
+            return null;
         }
         catch (OperationCanceledException)
         {
@@ -490,13 +505,15 @@ public sealed partial class ClientSession(
             await client.SendAsync(ErrorResponse.Fatal(sqlState, message), SocketFlags.None, timeout.Token);
             client.Shutdown(SocketShutdown.Send);
 
-            // Closing with unread input would reset the connection and could discard the error before the client reads it.
+            // Closing with unread input would reset the connection and could discard the error before the client reads it;
+            // an evicted connection is closed at once, so a flood of them holds no more sockets than the starting budget.
+            using var draining = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, starting.Evicted);
             var discard = ArrayPool<byte>.Shared.Rent(4096);
             try
             {
                 for (var drained = 0; drained < MaxDrainBytes;)
                 {
-                    var read = await client.ReceiveAsync(discard, SocketFlags.None, timeout.Token);
+                    var read = await client.ReceiveAsync(discard, SocketFlags.None, draining.Token);
                     if (read == 0)
                     {
                         break;

@@ -9,7 +9,8 @@ namespace OdooAspire.ReplicaRouter.Proxy;
 
 /// <summary>The PostgreSQL endpoint: accepts client connections and runs a <see cref="ClientSession"/> for each.</summary>
 public sealed partial class RouterListener(
-    BackendPool pool, WarmSockets warm, CancelRegistry cancels, RelayEngine relay, RouterMetrics metrics, IOptions<ReplicaRouterOptions> options, ILogger<RouterListener> logger)
+    BackendPool pool, WarmSockets warm, CancelRegistry cancels, RelayEngine relay, ClientBudget budget, RouterMetrics metrics, IOptions<ReplicaRouterOptions> options,
+    ILogger<RouterListener> logger)
     : BackgroundService
 {
     private const int IpProtoTcp = 6;
@@ -17,10 +18,6 @@ public sealed partial class RouterListener(
     private readonly ReplicaRouterOptions _options = options.Value;
     private readonly ConcurrentDictionary<ClientSession, byte> _sessions = new();
     private Socket? _listener;
-    private int _clients;
-
-    /// <summary>Client connections open now, including those still in their startup phase.</summary>
-    public int Clients => Volatile.Read(ref _clients);
 
     public IPEndPoint? EndPoint => _listener?.LocalEndPoint as IPEndPoint;
 
@@ -43,11 +40,13 @@ public sealed partial class RouterListener(
         if (OperatingSystem.IsLinux())
         {
             // PostgreSQL clients speak first: accept once the startup packet is in, one wake-up per client instead of two.
-            // A client that sends nothing is still accepted after the delay, and then StartupTimeout applies.
+            // A client that sends nothing is still accepted after the delay, and then waits in the starting budget.
             _listener.SetRawSocketOption(IpProtoTcp, TcpDeferAccept, BitConverter.GetBytes(1));
         }
 
-        _listener.Listen(512);
+        // As deep as the host allows (net.core.somaxconn): silent sockets held back by TCP_DEFER_ACCEPT wait in this queue, and
+        // a flood that overflows it pushes real clients onto SYN cookies, or drops their SYNs where cookies are off.
+        _listener.Listen();
         LogListening(endPoint, _options.WhenNoReplica, string.Join(", ", pool.All.Select(b => $"{b.Name} ({b.Role}) {b.EndPoint}")));
         return base.StartAsync(cancellationToken);
     }
@@ -68,8 +67,9 @@ public sealed partial class RouterListener(
             }
 
             client.NoDelay = true;
-            var overLimit = Interlocked.Increment(ref _clients) > _options.MaxClients;
-            _ = RunAsync(new ClientSession(client, pool, warm, cancels, relay, metrics, _options, logger), overLimit);
+            // In accept order: when the starting budget is full, the connection accepted longest ago is evicted for this one.
+            var starting = budget.Start();
+            _ = RunAsync(new ClientSession(client, starting, budget, pool, warm, cancels, relay, metrics, _options, logger));
         }
 
         foreach (var session in _sessions.Keys)
@@ -78,12 +78,12 @@ public sealed partial class RouterListener(
         }
     }
 
-    private async Task RunAsync(ClientSession session, bool overLimit)
+    private async Task RunAsync(ClientSession session)
     {
         _sessions.TryAdd(session, 0);
         try
         {
-            await session.RunAsync(overLimit);
+            await session.RunAsync();
         }
         catch (Exception ex)
         {
@@ -92,7 +92,6 @@ public sealed partial class RouterListener(
         finally
         {
             _sessions.TryRemove(session, out _);
-            Interlocked.Decrement(ref _clients);
         }
     }
 

@@ -6,18 +6,21 @@ using OdooAspire.ReplicaRouter.Relay;
 
 namespace OdooAspire.ReplicaRouter.Status;
 
-/// <summary>The /status document: the router's mode and every backend's state, lag and traffic.</summary>
+/// <summary>The /status document: the router's mode, its two client budgets, and every backend's state, lag and traffic.</summary>
 public sealed record RouterStatus(
-    string Listen, NoReplicaMode WhenNoReplica, bool Serving, bool OnReplicas, int Clients, int MaxClients, int CancelKeys,
+    string Listen, NoReplicaMode WhenNoReplica, bool Serving, bool OnReplicas, int Clients, int MaxClients, long MaxClientsRefused,
+    int StartingClients, int MaxStartingClients, long StartingEvicted, int CancelKeys,
     RelayMode Relay, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? KernelRelayUnavailable,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? KernelRelaySockets,
     IReadOnlyList<BackendStatus> Backends)
 {
-    public static RouterStatus From(BackendPool pool, WarmSockets warm, RouterListener listener, CancelRegistry cancels, RelayEngine relay, ReplicaRouterOptions options)
+    public static RouterStatus From(
+        BackendPool pool, WarmSockets warm, RouterListener listener, ClientBudget budget, CancelRegistry cancels, RelayEngine relay, ReplicaRouterOptions options)
     {
         var (serving, onReplicas) = pool.Selector.Readiness();
         return new(
-            listener.EndPoint?.ToString() ?? "not listening", options.WhenNoReplica, serving, onReplicas, listener.Clients, options.MaxClients, cancels.Count,
+            listener.EndPoint?.ToString() ?? "not listening", options.WhenNoReplica, serving, onReplicas,
+            budget.Clients, options.MaxClients, budget.MaxClientsRefused, budget.Starting, options.MaxStartingClients, budget.StartingEvicted, cancels.Count,
             relay.Mode, relay.Unavailable, relay.Kernel?.TrackedSockets, [.. pool.All.Select(b => BackendStatus.From(b, warm))]);
     }
 }

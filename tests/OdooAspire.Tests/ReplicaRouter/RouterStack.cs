@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Npgsql;
@@ -72,6 +73,33 @@ public abstract class RouterStack(params string[] args) : IAsyncLifetime
         Assert.Equal(3_200_000, text.Length);
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData("100000"u8)), text[^32..]);
         return text.Length;
+    }
+
+    /// <summary>A bare TCP connection to the router's postgres endpoint, for tests that speak the protocol by hand (or not at all).</summary>
+    public async Task<Socket> ConnectRawAsync()
+    {
+        var endpoint = App.GetEndpoint(ResourceNames.ReplicaRouter, ReplicaRouterEndpoints.Postgres);
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(endpoint.Host, endpoint.Port);
+        return socket;
+    }
+
+    /// <summary>Everything the router sends until it closes the connection; fails the test if it keeps it open past <paramref name="deadline"/>.</summary>
+    public static async Task<byte[]> ReadUntilClosedAsync(Socket socket, TimeSpan deadline)
+    {
+        using var cts = new CancellationTokenSource(deadline);
+        var received = new MemoryStream();
+        var buffer = new byte[1024];
+        while (true)
+        {
+            var read = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
+            if (read == 0)
+            {
+                return received.ToArray();
+            }
+
+            received.Write(buffer, 0, read);
+        }
     }
 
     /// <summary>The port each server of the stack listens on, to tell where a connection landed.</summary>
@@ -164,7 +192,7 @@ public sealed record Landing(bool InRecovery, int Port);
 
 /// <summary>The router's /status document, as a client reads it.</summary>
 public sealed record RouterStatusDocument(
-    string Listen, NoReplicaMode WhenNoReplica, bool Serving, bool OnReplicas, int Clients, List<BackendStatusDocument> Backends,
+    string Listen, NoReplicaMode WhenNoReplica, bool Serving, bool OnReplicas, int Clients, int StartingClients, long StartingEvicted, List<BackendStatusDocument> Backends,
     RelayMode Relay, string? KernelRelayUnavailable, int? KernelRelaySockets);
 
 public sealed record BackendStatusDocument(
