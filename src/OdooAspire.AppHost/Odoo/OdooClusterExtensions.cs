@@ -16,6 +16,7 @@ public static class OdooClusterExtensions
     private const string ContainerAddonsPath = "/mnt/odooaspire-addons";
     private const string ContainerInitScript = "/odooaspire/init.sh";
     private const string FilestoreVolume = "odooaspire-filestore";
+    private const string PycachePrefixVariable = "PYTHONPYCACHEPREFIX";
 
     /// <summary>
     /// Adds <c>OdooAspire:OdooNodes</c> (default 3) nodes odoo-1 … odoo-N, each with an <c>http</c> and a
@@ -84,12 +85,15 @@ public static class OdooClusterExtensions
         var filestore = Path.Combine(run, ResourceNames.Filestore);
         string[] addonsPath = [.. source.AddonsPath, Path.Combine(w.Builder.AppHostDirectory, NodeFolder, "addons")];
         var runScript = Path.Combine(w.Builder.AppHostDirectory, NodeFolder, "run.sh");
+        // The source tree may be shared and read-only (root ignores the missing write bits): bytecode goes to the run folder.
+        var pycache = Path.Combine(run, "pycache");
         var initConf = ConfPath(run, ResourceNames.OdooInit);
         var init = w.Builder.AddExecutable(ResourceNames.OdooInit, "/bin/bash", source.Root)
             .WithArgs(Path.Combine(w.Builder.AppHostDirectory, NodeFolder, "init.sh"), OdooSource.Python, source.OdooBin)
             .WithInitEnvironment(w, initConf)
             .WithOdooConf(w.Template(filestore, addonsPath), initConf)
             .WithIconName("DatabaseArrowUp")
+            .WithEnvironment(PycachePrefixVariable, pycache)
             .WaitFor(w.Postgres.Primary.Resource);
 
         var nodes = Enumerable.Range(1, w.Settings.Nodes).Select(ordinal =>
@@ -97,6 +101,7 @@ public static class OdooClusterExtensions
             var name = ResourceNames.OdooNode(ordinal);
             var conf = ConfPath(run, name);
             var node = w.Builder.AddExecutable(name, "/bin/bash", source.Root, runScript, OdooSource.Python, source.OdooBin, OdooInitContract.ConfigOption + conf)
+                .WithEnvironment(PycachePrefixVariable, pycache)
                 .WithHttpEndpoint(name: OdooCluster.HttpEndpointName, isProxied: false)
                 .WithHttpEndpoint(name: OdooCluster.GeventEndpointName, isProxied: false)
                 .WithIconName("Server");

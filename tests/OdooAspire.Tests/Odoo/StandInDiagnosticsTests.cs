@@ -1,19 +1,21 @@
 using System.Net;
 using OdooAspire.AppHost.Odoo;
+using OdooAspire.Tests.Edge;
 
 namespace OdooAspire.Tests.Odoo;
 
 /// <summary>
 /// The Odoo stand-in's own diagnostics, which the edge tests rely on: proxy_mode as Odoo applies it, and the per-node
-/// count of asset requests. Stand-in only (real Odoo has no such route): the real-Odoo run filters out "StandIn".
+/// count of asset requests. Stand-in only (real Odoo has no such route): checked on the edge's stack, which always runs
+/// the stand-in.
 /// </summary>
-[Collection(OdooStackCollection.Name)]
-public sealed class StandInDiagnosticsTests(OdooStackFixture stack)
+[Collection(EdgeStackCollection.Name)]
+public sealed class StandInDiagnosticsTests(EdgeStackFixture stack)
 {
     [Fact]
     public async Task The_stand_in_ignores_forwarded_headers_without_X_Forwarded_Host_as_odoos_proxy_mode_does()
     {
-        using var node = NodeClient(OdooStackFixture.Nodes[0]);
+        using var node = NodeClient(EdgeStackFixture.Nodes[0]);
         using var request = new HttpRequestMessage(HttpMethod.Get, StandInDiagnostics.Path);
         request.Headers.Add("X-Forwarded-For", "203.0.113.9");
         request.Headers.Add("X-Forwarded-Proto", "https");
@@ -30,7 +32,7 @@ public sealed class StandInDiagnosticsTests(OdooStackFixture stack)
     [Fact]
     public async Task The_stand_in_believes_the_nearest_proxys_forwarded_values_when_X_Forwarded_Host_is_present()
     {
-        using var node = NodeClient(OdooStackFixture.Nodes[1]);
+        using var node = NodeClient(EdgeStackFixture.Nodes[1]);
         using var request = new HttpRequestMessage(HttpMethod.Get, StandInDiagnostics.Path);
         request.Headers.Add("X-Forwarded-For", "203.0.113.9, 198.51.100.7");
         request.Headers.Add("X-Forwarded-Proto", "http, https");
@@ -50,11 +52,11 @@ public sealed class StandInDiagnosticsTests(OdooStackFixture stack)
     [Fact]
     public async Task The_stand_in_counts_each_asset_request_on_the_node_that_served_it()
     {
-        using var browser = stack.Client(OdooStackFixture.Nodes[2]);
+        using var browser = new OdooClient(stack.App.GetEndpoint(EdgeStackFixture.Nodes[2], OdooCluster.HttpEndpointName));
         using var page = await browser.GetWithSessionAsync("/web/login");
         var assets = LoginPageAssets.Parse(await page.Content.ReadAsStringAsync());
-        using var counted = NodeClient(OdooStackFixture.Nodes[2]);
-        using var other = NodeClient(OdooStackFixture.Nodes[0]);
+        using var counted = NodeClient(EdgeStackFixture.Nodes[2]);
+        using var other = NodeClient(EdgeStackFixture.Nodes[0]);
         var before = (await StandInDiagnostics.GetAsync(counted)).AssetRequestsServed;
         var otherBefore = (await StandInDiagnostics.GetAsync(other)).AssetRequestsServed;
 
