@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.abspath(ADDONS))
 import redis  # noqa: E402
 
 from odooaspire_session_redis import session_store  # noqa: E402
-from odooaspire_session_redis.session_store import RedisSessionStore, SessionStoreUnavailable  # noqa: E402
+from odooaspire_session_redis.session_store import RedisSessionStore, SessionStoreFull, SessionStoreUnavailable  # noqa: E402
 
 PASSWORD = "unit-test-password"
 WEEK = 60 * 60 * 24 * 7
@@ -329,6 +329,75 @@ class RedisDownTest(unittest.TestCase):
 
         self.assertEqual(503, response.status_code)
         self.assertEqual(b"Session store unavailable: test", response.get_data())
+
+
+class FullStoreTest(unittest.TestCase):
+    """Redis at its maxmemory with noeviction, as the stack runs it: new sessions are refused, none is evicted."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = RedisServer("--maxmemory-policy", "noeviction")
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.remove()
+
+    def setUp(self):
+        self.client = redis.Redis.from_url(self.server.url)
+        self.client.flushdb()
+        self.store = store_for(self.server.url)
+        self.user = self.store.new()
+        self.user.update(visitor_session(), uid=2, login="admin")
+        self.visitor = self.store.new()
+        self.visitor.update(visitor_session())
+        for session in (self.user, self.visitor):
+            self.store.save(session)
+        # The first read after a restart loads the renewal script while the store is full.
+        self.client.script_flush()
+        self.client.config_set("maxmemory", 0)
+        for filler in range(256):
+            self.client.set(f"filler:{filler}", b"x" * 4096)
+        # Past the limit by more than a client's buffers: near it, a write slips in whenever one is freed.
+        self.client.config_set("maxmemory", self.client.info("memory")["used_memory"] - 256 * 1024)
+        self.keys = self.client.dbsize()
+
+    def tearDown(self):
+        self.client.close()
+
+    def test_a_new_session_is_refused_with_a_503_that_says_the_store_is_full(self):
+        session = self.store.new()
+        session.update(visitor_session())
+
+        with self.assertLogs(session_store._logger, "ERROR") as logs, self.assertRaises(SessionStoreFull) as raised:
+            self.store.save(session)
+
+        self.assertIn("Session store full", logs.output[0])
+        self.assertIn(f"127.0.0.1:{self.server.port}", logs.output[0])
+        self.assertEqual(503, raised.exception.error_response.status_code)
+        self.assertIsNone(self.client.get(self.store.key(session.sid)))
+
+    def test_stored_sessions_are_still_read_and_renewed_with_their_own_lifetime(self):
+        for session in (self.user, self.visitor):
+            self.client.expire(self.store.key(session.sid), 10)
+
+        self.assertEqual(dict(self.user), dict(self.store.get(self.user.sid)))
+        self.assertEqual(dict(self.visitor), dict(self.store.get(self.visitor.sid)))
+
+        self.assertGreater(self.client.ttl(self.store.key(self.user.sid)), WEEK - 5)
+        self.assertIn(self.client.ttl(self.store.key(self.visitor.sid)), range(HOUR - 5, HOUR + 1))
+
+    def test_nothing_is_evicted_to_make_room(self):
+        with self.assertLogs(session_store._logger, "ERROR"), self.assertRaises(SessionStoreFull):
+            self.store.save(self.store.new())
+
+        self.assertEqual(self.keys, self.client.dbsize())
+        self.assertEqual(0, self.client.info("stats")["evicted_keys"])
+
+    def test_logging_out_frees_the_session_it_held(self):
+        self.store.delete(self.user)
+
+        self.assertIsNone(self.client.get(self.store.key(self.user.sid)))
 
 
 if __name__ == "__main__":

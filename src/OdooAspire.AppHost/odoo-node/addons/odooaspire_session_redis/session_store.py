@@ -8,8 +8,8 @@ A session that holds nothing beyond what Odoo gives any visitor (get_default_ses
 short sliding lifetime instead. Odoo stores one on every websocket handshake, even an anonymous one, only so
 the websocket can re-read it; kept for 7 days, each handshake would pin memory for a week.
 
-When Redis cannot be reached a request fails with 503 and a log line. Handing out a fresh, empty session
-instead would log every user out for good.
+When Redis cannot be reached, or is full (maxmemory with noeviction refuses writes), a request fails with
+503 and a log line. Handing out a fresh, empty session instead would log every user out for good.
 """
 
 import base64
@@ -60,6 +60,10 @@ class SessionStoreUnavailable(Exception):
         from werkzeug.wrappers import Response
 
         return Response(str(self), status=503, mimetype="text/plain")
+
+
+class SessionStoreFull(SessionStoreUnavailable):
+    """Redis is at its maxmemory and refuses new data; the sessions it holds can still be read."""
 
 
 class RedisSessionStore:
@@ -178,10 +182,22 @@ class RedisSessionStore:
             return operation(*args, **kwargs)
         except redis.exceptions.RedisError as exc:
             where = self.client.connection_pool.connection_kwargs
-            message = (f"Session store unavailable: could not {what} a session in Redis at "
-                       f"{where.get('host')}:{where.get('port')} ({exc}). Retry when it is back.")
-            _logger.error(message)
-            raise SessionStoreUnavailable(message) from exc
+            redis_at = f"Redis at {where.get('host')}:{where.get('port')}"
+            if _is_out_of_memory(exc):
+                error = SessionStoreFull(
+                    f"Session store full: {redis_at} is at its maxmemory and refused to {what} a session ({exc}). "
+                    "Stored sessions still work; new ones are refused until sessions expire or maxmemory is raised.")
+            else:
+                error = SessionStoreUnavailable(
+                    f"Session store unavailable: could not {what} a session in {redis_at} ({exc}). Retry when it is back.")
+            _logger.error(error.args[0])
+            raise error from exc
+
+
+def _is_out_of_memory(exc):
+    # Redis's "OOM command not allowed when used memory > 'maxmemory'": a ResponseError in redis-py 4, its
+    # OutOfMemoryError subclass (without the "OOM") in redis-py 5.
+    return isinstance(exc, redis.exceptions.ResponseError) and "maxmemory" in str(exc)
 
 
 def install():
