@@ -239,6 +239,7 @@ public static class OdooClusterExtensions
             node.WithEnvironment(SessionStoreContract.UrlVariable, RedisUrl(Redis.Resource))
                 .WithEnvironment(SessionStoreContract.KeyPrefixVariable, SessionStoreContract.DefaultKeyPrefix)
                 .WithEnvironment(SessionStoreContract.LifetimeVariable, SessionStoreContract.DefaultLifetimeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .WithEnvironment(SessionStoreContract.AnonymousLifetimeVariable, SessionStoreContract.DefaultAnonymousLifetimeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))
                 .WithHttpHealthCheck(OdooCluster.HealthPath, endpointName: OdooCluster.HttpEndpointName)
                 .WithReferenceRelationship(Postgres.Primary.Resource.Resource)
                 .WithReferenceRelationship(Redis.Resource)

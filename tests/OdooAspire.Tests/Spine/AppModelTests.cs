@@ -1,5 +1,6 @@
 using OdooAspire.AppHost.Postgres;
 using OdooAspire.AppHost.Redis;
+using OdooAspire.Odoo;
 using OdooAspire.Tests.Infrastructure;
 
 namespace OdooAspire.Tests.Spine;
@@ -102,6 +103,27 @@ public sealed class AppModelTests
             .Where(r => r.Role == PostgresRole.Replica)
             .Select(r => r.Name);
         Assert.Equal(Enumerable.Range(1, replicas).Select(ResourceNames.PostgresReplica), replicaNames);
+    }
+
+    [Theory]
+    [InlineData("Processes")]
+    [InlineData("Containers")]
+    public async Task Every_node_gets_the_full_session_lifetime_and_the_short_one_for_a_visitors_default_only_session(string runtime)
+    {
+        await using var builder = await TestStack.CreateBuilderAsync($"--OdooAspire:Runtime={runtime}");
+
+        foreach (var node in new[] { ResourceNames.OdooNode(1), ResourceNames.OdooNode(2), ResourceNames.OdooNode(3) })
+        {
+            var resource = Resource(builder, node);
+            var context = new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Run), resource, []);
+            foreach (var callback in resource.Annotations.OfType<EnvironmentCallbackAnnotation>())
+            {
+                await callback.Callback(context);
+            }
+
+            Assert.Equal("604800", context.EnvironmentVariables[SessionStoreContract.LifetimeVariable]);
+            Assert.Equal("3600", context.EnvironmentVariables[SessionStoreContract.AnonymousLifetimeVariable]);
+        }
     }
 
     [Fact]
