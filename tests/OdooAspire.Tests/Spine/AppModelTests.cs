@@ -1,5 +1,7 @@
+using Microsoft.Extensions.Configuration;
 using OdooAspire.AppHost.Postgres;
 using OdooAspire.AppHost.Redis;
+using OdooAspire.AppHost.Runtime;
 using OdooAspire.Odoo;
 using OdooAspire.Tests.Infrastructure;
 
@@ -103,6 +105,33 @@ public sealed class AppModelTests
             .Where(r => r.Role == PostgresRole.Replica)
             .Select(r => r.Name);
         Assert.Equal(Enumerable.Range(1, replicas).Select(ResourceNames.PostgresReplica), replicaNames);
+    }
+
+    [Theory]
+    [InlineData("Processes", null, SessionStoreExtensions.DefaultMaxMemory)]
+    [InlineData("Containers", null, SessionStoreExtensions.DefaultMaxMemory)]
+    [InlineData("Processes", "1GB", "1gb")]
+    [InlineData("Containers", "1GB", "1gb")]
+    public async Task Redis_has_a_memory_limit_and_refuses_writes_at_it_instead_of_evicting_sessions(string runtime, string? configured, string limit)
+    {
+        string[] args = configured is null ? [$"--OdooAspire:Runtime={runtime}"] : [$"--OdooAspire:Runtime={runtime}", $"--{SessionStoreExtensions.MaxMemoryKey}={configured}"];
+        await using var builder = await TestStack.CreateBuilderAsync(args);
+
+        var redisArgs = string.Join(' ', await ModelValues.ArgumentsAsync(Resource(builder, ResourceNames.Redis)));
+        Assert.Contains($"--maxmemory {limit} --maxmemory-policy noeviction", redisArgs);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("lots")]
+    [InlineData("-1mb")]
+    public void A_session_store_limit_that_is_no_size_above_zero_is_refused_naming_the_setting(string value)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new(SessionStoreExtensions.MaxMemoryKey, value)]).Build();
+
+        var error = Assert.Throws<MissingPrerequisiteException>(() => SessionStoreExtensions.MaxMemory(configuration));
+
+        Assert.StartsWith($"{SessionStoreExtensions.MaxMemoryKey}='{value}'", error.Message);
     }
 
     [Theory]
