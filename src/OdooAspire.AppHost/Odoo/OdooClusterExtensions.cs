@@ -244,7 +244,8 @@ public static class OdooClusterExtensions
                 .WithReferenceRelationship(Postgres.Primary.Resource.Resource)
                 .WithReferenceRelationship(Redis.Resource)
                 .WithReferenceRelationship(ReplicaEndpoint.Resource)
-                .WaitFor(Redis)
+                // Started, not healthy: a node needs Redis per request (503 meanwhile), and a nearly full store is Degraded.
+                .WaitForStart(Redis)
                 // A node that opens its read-only pool before the replica endpoint listens falls back to the primary for 20 minutes.
                 .WaitFor(Builder.CreateResourceBuilder<IResource>(ReplicaEndpoint.Resource))
                 .WaitForCompletion(init);

@@ -28,7 +28,8 @@ public static partial class SessionStoreExtensions
             var container = builder.AddRedis(name, password: password)
                 .WithDataVolume()
                 // AddRedis renders "redis-server --requirepass …" as the last argument; sessions must survive a restart.
-                .WithArgs(context => context.Args[^1] = $"{context.Args[^1]} --appendonly yes --appendfsync everysec {string.Join(' ', memoryLimit)}");
+                .WithArgs(context => context.Args[^1] = $"{context.Args[^1]} --appendonly yes --appendfsync everysec {string.Join(' ', memoryLimit)}")
+                .WithSessionStoreHealthCheck();
             return builder.CreateResourceBuilder<IResourceWithConnectionString>(container.Resource);
         }
 
@@ -42,13 +43,25 @@ public static partial class SessionStoreExtensions
             .WithEnvironment("REDIS_SERVER", server)
             .WithEnvironment("REDIS_PASSWORD", password)
             .WithEnvironment("REDIS_DIR", Path.Combine(runDirectory, name))
-            .WithIconName("Database");
-
-        var key = $"{name}_check";
-        builder.Services.AddHealthChecks()
-            .Add(new HealthCheckRegistration(key, _ => new RedisHealthCheck(redis.Resource), failureStatus: null, tags: null));
-        return builder.CreateResourceBuilder<IResourceWithConnectionString>(redis.WithHealthCheck(key).Resource);
+            .WithIconName("Database")
+            .WithSessionStoreHealthCheck();
+        return builder.CreateResourceBuilder<IResourceWithConnectionString>(redis.Resource);
     }
+
+    /// <summary>
+    /// The dashboard's view of the store: whether it answers and how full it is (Degraded near the limit). The container
+    /// keeps AddRedis's own check too, a PING that knows nothing of the limit.
+    /// </summary>
+    private static IResourceBuilder<T> WithSessionStoreHealthCheck<T>(this IResourceBuilder<T> redis) where T : IResourceWithConnectionString
+    {
+        var key = HealthCheckKey(redis.Resource.Name);
+        redis.ApplicationBuilder.Services.AddHealthChecks()
+            .Add(new HealthCheckRegistration(key, _ => new RedisHealthCheck(redis.Resource), failureStatus: null, tags: null));
+        return redis.WithHealthCheck(key);
+    }
+
+    /// <summary>The name of <see cref="RedisHealthCheck"/> on the store's resource.</summary>
+    public static string HealthCheckKey(string name) => $"{name}_session_store";
 
     /// <summary>The configured limit in Redis's notation, refused when it would leave the store unbounded.</summary>
     public static string MaxMemory(IConfiguration configuration)

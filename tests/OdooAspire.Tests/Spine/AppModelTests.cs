@@ -1,4 +1,7 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using OdooAspire.AppHost.Postgres;
 using OdooAspire.AppHost.Redis;
 using OdooAspire.AppHost.Runtime;
@@ -119,6 +122,26 @@ public sealed class AppModelTests
 
         var redisArgs = string.Join(' ', await ModelValues.ArgumentsAsync(Resource(builder, ResourceNames.Redis)));
         Assert.Contains($"--maxmemory {limit} --maxmemory-policy noeviction", redisArgs);
+    }
+
+    [Theory]
+    [InlineData("Processes")]
+    [InlineData("Containers")]
+    public async Task The_dashboard_sees_how_full_the_session_store_is_and_a_nearly_full_one_holds_no_node_back(string runtime)
+    {
+        await using var builder = await TestStack.CreateBuilderAsync($"--OdooAspire:Runtime={runtime}");
+        var redis = Resource(builder, ResourceNames.Redis);
+
+        var key = SessionStoreExtensions.HealthCheckKey(ResourceNames.Redis);
+        Assert.Contains(redis.Annotations.OfType<HealthCheckAnnotation>(), check => check.Key == key);
+        await using var services = builder.Services.BuildServiceProvider();
+        var registrations = services.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations;
+        Assert.IsType<RedisHealthCheck>(registrations.Single(r => r.Name == key).Factory(null!));
+        // Degraded is not Healthy: a node waiting for a healthy store would not start while it is nearly full.
+        foreach (var node in new[] { ResourceNames.OdooNode(1), ResourceNames.OdooNode(2), ResourceNames.OdooNode(3) })
+        {
+            Assert.Contains(Resource(builder, node).Annotations.OfType<WaitAnnotation>(), wait => wait.Resource == redis && wait.WaitType == WaitType.WaitUntilStarted);
+        }
     }
 
     [Theory]
