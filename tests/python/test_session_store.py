@@ -387,6 +387,22 @@ class FullStoreTest(unittest.TestCase):
         self.assertGreater(self.client.ttl(self.store.key(self.user.sid)), WEEK - 5)
         self.assertIn(self.client.ttl(self.store.key(self.visitor.sid)), range(HOUR - 5, HOUR + 1))
 
+    def test_saving_a_stored_session_that_did_not_change_renews_it_and_a_change_is_refused(self):
+        key = self.store.key(self.user.sid)
+        self.client.expire(key, 10)
+        # What Odoo does on a logged-in user's websocket handshake and on touch(): a save of what was read.
+        session = self.store.get(self.user.sid)
+        self.client.expire(key, 10)
+
+        with self.assertNoLogs(session_store._logger, "ERROR"):
+            self.store.save(session)
+        self.assertGreater(self.client.ttl(key), WEEK - 5)
+
+        session["cart"] = 7
+        with self.assertLogs(session_store._logger, "ERROR"), self.assertRaises(SessionStoreFull):
+            self.store.save(session)
+        self.assertEqual(dict(self.user), json.loads(self.client.get(key)))
+
     def test_nothing_is_evicted_to_make_room(self):
         with self.assertLogs(session_store._logger, "ERROR"), self.assertRaises(SessionStoreFull):
             self.store.save(self.store.new())

@@ -38,9 +38,9 @@ DEFAULT_ANONYMOUS_LIFETIME = 60 * 60
 _VISITOR_KEYS = {"db", "debug", "is_websocket_session"}
 _VISITOR_CONTEXT_KEYS = {"lang"}
 
-# Shortens a session's lifetime only if it still holds what was judged default-only: a request that just
-# put a cart into the same session must keep its full lifetime.
-_SHORTEN_IF_UNCHANGED = """
+# Sets a session's lifetime only if it still holds the given value: a read must not shorten a session that
+# another request just put a cart into, and a full store can still renew a session whose save changes nothing.
+_EXPIRE_IF_UNCHANGED = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('EXPIRE', KEYS[1], ARGV[2]) end
 return 0
 """
@@ -78,7 +78,7 @@ class RedisSessionStore:
         self.lifetime = lifetime
         self.anonymous_lifetime = anonymous_lifetime
         self.renew_missing = renew_missing
-        self._shorten_if_unchanged = client.register_script(_SHORTEN_IF_UNCHANGED)
+        self._expire_if_unchanged = client.register_script(_EXPIRE_IF_UNCHANGED)
 
     @classmethod
     def from_environment(cls, session_class, default_session, environ=os.environ):
@@ -128,12 +128,22 @@ class RedisSessionStore:
             data = {}
         if self.holds_only_defaults(data):
             # GETEX renewed it to the full lifetime in the same round trip that read it.
-            self._call("read", self._shorten_if_unchanged, keys=[self.key(sid)], args=[raw, self.anonymous_lifetime])
+            self._call("read", self._expire_if_unchanged, keys=[self.key(sid)], args=[raw, self.anonymous_lifetime])
         return self.session_class(data, sid, False)
 
     def save(self, session):
         data = dict(session)
-        self._call("save", self.client.set, self.key(session.sid), json.dumps(data), ex=self.anonymous_lifetime if self.holds_only_defaults(data) else self.lifetime)
+        key, value = self.key(session.sid), json.dumps(data)
+        lifetime = self.anonymous_lifetime if self.holds_only_defaults(data) else self.lifetime
+        try:
+            self.client.set(key, value, ex=lifetime)
+        except redis.exceptions.RedisError as exc:
+            # Full, Redis refuses SET even for a session that did not change (Odoo saves one on every websocket
+            # handshake and touch()); renewing it takes no memory, so only a new or changed session is refused.
+            renewed = _is_out_of_memory(exc) and self._call(
+                "save", self._expire_if_unchanged, keys=[key], args=[value, lifetime])
+            if not renewed:
+                raise self._failure("save", exc) from exc
 
     def save_if_modified(self, session):
         if session.is_dirty:
@@ -181,17 +191,21 @@ class RedisSessionStore:
         try:
             return operation(*args, **kwargs)
         except redis.exceptions.RedisError as exc:
-            where = self.client.connection_pool.connection_kwargs
-            redis_at = f"Redis at {where.get('host')}:{where.get('port')}"
-            if _is_out_of_memory(exc):
-                error = SessionStoreFull(
-                    f"Session store full: {redis_at} is at its maxmemory and refused to {what} a session ({exc}). "
-                    "Stored sessions still work; new ones are refused until sessions expire or maxmemory is raised.")
-            else:
-                error = SessionStoreUnavailable(
-                    f"Session store unavailable: could not {what} a session in {redis_at} ({exc}). Retry when it is back.")
-            _logger.error(error.args[0])
-            raise error from exc
+            raise self._failure(what, exc) from exc
+
+    def _failure(self, what, exc):
+        """The logged exception that answers the request with 503: Redis full, or out of reach."""
+        where = self.client.connection_pool.connection_kwargs
+        redis_at = f"Redis at {where.get('host')}:{where.get('port')}"
+        if _is_out_of_memory(exc):
+            error = SessionStoreFull(
+                f"Session store full: {redis_at} is at its maxmemory and refused to {what} a session ({exc}). "
+                "Stored sessions still work; new ones are refused until sessions expire or maxmemory is raised.")
+        else:
+            error = SessionStoreUnavailable(
+                f"Session store unavailable: could not {what} a session in {redis_at} ({exc}). Retry when it is back.")
+        _logger.error(error.args[0])
+        return error
 
 
 def _is_out_of_memory(exc):
