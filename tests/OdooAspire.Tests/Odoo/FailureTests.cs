@@ -88,7 +88,8 @@ public sealed class FailureTests(OdooStackFixture stack) : IClassFixture<OdooSta
             {
                 using var client = stack.Client(node);
                 client.SessionId = user.SessionId;
-                Assert.True((await client.CallKwAsync("res.partner", "search_count", [new JsonArray()]))["result"] is not null, node);
+                var count = await client.CallKwAsync("res.partner", "search_count", [new JsonArray()]);
+                Assert.True(count["result"] is not null, $"{node}: {count["error"]?.ToJsonString()}");
 
                 using var stranger = stack.Client(node);
                 using var login = await stranger.PostAsync("/web/session/authenticate", Envelope(new JsonObject

@@ -46,10 +46,23 @@ public sealed class SessionTests(OdooStackFixture stack)
     public async Task An_anonymous_websocket_handshake_stores_a_visitors_session_for_an_hour_and_logging_in_from_it_for_7_days()
     {
         var gevent = stack.Gevent(OdooStackFixture.Nodes[1]);
-        using var socket = new ClientWebSocket();
-        socket.Options.SetRequestHeader("Origin", $"http://{gevent.Authority}");
-        socket.Options.CollectHttpResponseDetails = true;
-        await socket.ConnectAsync(new Uri($"ws://{gevent.Authority}/websocket"), CancellationToken.None);
+        // Odoo's gevent process may listen a moment after the node's http health check passes.
+        using var socket = await Poll.UntilAsync(async () =>
+        {
+            var handshake = new ClientWebSocket();
+            handshake.Options.SetRequestHeader("Origin", $"http://{gevent.Authority}");
+            handshake.Options.CollectHttpResponseDetails = true;
+            try
+            {
+                await handshake.ConnectAsync(new Uri($"ws://{gevent.Authority}/websocket"), CancellationToken.None);
+                return handshake;
+            }
+            catch (WebSocketException)
+            {
+                handshake.Dispose();
+                throw;
+            }
+        }, handshake => handshake.State == WebSocketState.Open, TimeSpan.FromSeconds(60), "a websocket handshake on the gevent port");
         var sid = socket.HttpResponseHeaders!["Set-Cookie"].Select(c => c.Split(';')[0]).Single(c => c.StartsWith("session_id="))["session_id=".Length..];
 
         await using var redis = await ConnectionMultiplexer.ConnectAsync(await stack.App.ConnectionStringAsync(ResourceNames.Redis));

@@ -127,7 +127,7 @@ class RedisSessionStore:
             _logger.warning("Session %s… holds no valid JSON; starting an empty one", sid[:8])
             data = {}
         if self.holds_only_defaults(data):
-            # GETEX renewed it to the full lifetime in the same round trip that read it.
+            # GETEX renewed it to the full lifetime while reading it: a visitor's session gets the short one back.
             self._call("read", self._expire_if_unchanged, keys=[self.key(sid)], args=[raw, self.anonymous_lifetime])
         return self.session_class(data, sid, False)
 
