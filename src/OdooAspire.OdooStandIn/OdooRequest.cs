@@ -98,6 +98,9 @@ public sealed class OdooRequest(HttpContext http, OdooSession session, StandInSe
             Session.Set(key, null);
         }
 
+        // As Odoo's logout, the user's context goes too: what is left is a visitor's session, with its short lifetime.
+        Session.Data["context"] = new JsonObject { ["lang"] = "en_US" };
+
         await Services.Sessions.RotateAsync(Session);
     }
 

@@ -20,9 +20,25 @@ sys.path.insert(0, os.path.abspath(ADDONS))
 import redis  # noqa: E402
 
 from odooaspire_session_redis import session_store  # noqa: E402
-from odooaspire_session_redis.session_store import RedisSessionStore, SessionStoreUnavailable  # noqa: E402
+from odooaspire_session_redis.session_store import RedisSessionStore, SessionStoreFull, SessionStoreUnavailable  # noqa: E402
 
 PASSWORD = "unit-test-password"
+WEEK = 60 * 60 * 24 * 7
+HOUR = 60 * 60
+
+
+def default_session():
+    """odoo.http.get_default_session() of Odoo 18."""
+    return {"context": {}, "db": None, "debug": "", "login": None, "uid": None, "session_token": None, "_trace": []}
+
+
+def visitor_session():
+    """What Odoo 18 stores on an anonymous websocket handshake: the defaults with the request's db and lang."""
+    return dict(default_session(), db="odoo", context={"lang": "en_US"})
+
+
+def store_for(url, **environ):
+    return RedisSessionStore.from_environment(Session, default_session, {session_store.URL_VARIABLE: url, **environ})
 
 
 class Session(dict):
@@ -43,7 +59,8 @@ class Session(dict):
 class RedisServer:
     """A redis-server of its own on 127.0.0.1, with a password, in a temporary directory."""
 
-    def __init__(self):
+    def __init__(self, *options):
+        self.options = list(options)
         self.directory = tempfile.mkdtemp(prefix="odooaspire-redis-test-")
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
@@ -58,7 +75,7 @@ class RedisServer:
         server = shutil.which("redis-server") or "/usr/bin/redis-server"
         self.process = subprocess.Popen(
             [server, "--bind", "127.0.0.1", "--port", str(self.port), "--requirepass", PASSWORD,
-             "--dir", self.directory, "--save", "", "--appendonly", "no"],
+             "--dir", self.directory, "--save", "", "--appendonly", "no", *self.options],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client = redis.Redis.from_url(self.url)
         deadline = time.monotonic() + 10
@@ -96,7 +113,7 @@ class RedisSessionStoreTest(unittest.TestCase):
     def setUp(self):
         self.client = redis.Redis.from_url(self.server.url)
         self.client.flushdb()
-        self.store = RedisSessionStore.from_environment(Session, {session_store.URL_VARIABLE: self.server.url})
+        self.store = store_for(self.server.url)
 
     def tearDown(self):
         self.client.close()
@@ -112,8 +129,8 @@ class RedisSessionStoreTest(unittest.TestCase):
 
         key = f"odoo:session:{session.sid}"
         self.assertEqual({"uid": 2, "login": "admin", "db": "odoo"}, json.loads(self.client.get(key)))
-        self.assertEqual(60 * 60 * 24 * 7, session_store.DEFAULT_LIFETIME)
-        self.assertGreater(self.client.ttl(key), 60 * 60 * 24 * 7 - 5)
+        self.assertEqual(WEEK, session_store.DEFAULT_LIFETIME)
+        self.assertGreater(self.client.ttl(key), WEEK - 5)
 
     def test_get_returns_the_saved_data_under_the_same_id(self):
         session = self.saved_session(uid=2, context={"lang": "en_US"})
@@ -131,7 +148,7 @@ class RedisSessionStoreTest(unittest.TestCase):
 
         self.store.get(session.sid)
 
-        self.assertGreater(self.client.ttl(key), 60 * 60 * 24 * 7 - 5)
+        self.assertGreater(self.client.ttl(key), WEEK - 5)
 
     def test_an_unknown_or_malformed_id_gets_a_new_empty_session(self):
         unknown = self.store.generate_key()
@@ -202,25 +219,80 @@ class RedisSessionStoreTest(unittest.TestCase):
         self.store.save_if_modified(session)
         self.assertIsNotNone(self.client.get(self.store.key(session.sid)))
 
+    def test_a_visitors_session_holding_only_odoos_defaults_gets_the_short_lifetime(self):
+        self.assertEqual(HOUR, session_store.DEFAULT_ANONYMOUS_LIFETIME)
+        for data in (
+            visitor_session(),
+            dict(visitor_session(), debug="1"),
+            # The bus's long-polling fallback marks an anonymous session so.
+            dict(visitor_session(), is_websocket_session=True),
+            {},
+        ):
+            session = self.saved_session(**data)
+            self.assertIn(self.client.ttl(self.store.key(session.sid)), range(HOUR - 5, HOUR + 1), data)
+
+    def test_a_session_with_a_user_a_cart_or_a_pending_login_keeps_odoos_full_lifetime(self):
+        for data in (
+            dict(visitor_session(), uid=2, login="admin", session_token="t"),
+            dict(visitor_session(), sale_order_id=7),
+            dict(visitor_session(), pre_login="admin", pre_uid=2),
+            dict(visitor_session(), context={"lang": "en_US", "tz": "Europe/Brussels"}),
+            dict(visitor_session(), _trace_disable=True),
+        ):
+            session = self.saved_session(**data)
+            self.assertGreater(self.client.ttl(self.store.key(session.sid)), WEEK - 5, data)
+
+    def test_reading_renews_each_session_with_its_own_lifetime(self):
+        visitor = self.saved_session(**visitor_session())
+        user = self.saved_session(**dict(visitor_session(), uid=2))
+        for session in (visitor, user):
+            self.client.expire(self.store.key(session.sid), 10)
+
+        self.assertEqual(visitor_session(), dict(self.store.get(visitor.sid)))
+        self.store.get(user.sid)
+
+        self.assertIn(self.client.ttl(self.store.key(visitor.sid)), range(HOUR - 5, HOUR + 1))
+        self.assertGreater(self.client.ttl(self.store.key(user.sid)), WEEK - 5)
+
+    def test_a_cart_saved_while_the_visitors_session_is_read_keeps_the_full_lifetime(self):
+        visitor = self.saved_session(**visitor_session())
+        other_worker = store_for(self.server.url)
+        getex = self.store.client.getex
+
+        def getex_then_cart_saved_elsewhere(*args, **kwargs):
+            raw = getex(*args, **kwargs)
+            other_worker.save(Session(dict(json.loads(raw), sale_order_id=7), visitor.sid))
+            return raw
+
+        self.store.client.getex = getex_then_cart_saved_elsewhere
+        self.store.get(visitor.sid)
+
+        self.assertGreater(self.client.ttl(self.store.key(visitor.sid)), WEEK - 5)
+        self.assertEqual(7, json.loads(self.client.get(self.store.key(visitor.sid)))["sale_order_id"])
+
     def test_the_key_prefix_and_lifetime_come_from_the_environment(self):
-        store = RedisSessionStore.from_environment(Session, {
-            session_store.URL_VARIABLE: self.server.url,
+        store = store_for(self.server.url, **{
             session_store.KEY_PREFIX_VARIABLE: "other:",
             session_store.LIFETIME_VARIABLE: "120",
+            session_store.ANONYMOUS_LIFETIME_VARIABLE: "60",
         })
-        session = store.new()
-        store.save(session)
+        user, visitor = store.new(), store.new()
+        user["uid"] = 2
+        visitor.update(visitor_session())
+        store.save(user)
+        store.save(visitor)
 
-        self.assertTrue(self.client.exists(f"other:{session.sid}"))
-        self.assertLessEqual(self.client.ttl(f"other:{session.sid}"), 120)
+        self.assertTrue(self.client.exists(f"other:{user.sid}"))
+        self.assertIn(self.client.ttl(f"other:{user.sid}"), range(115, 121))
+        self.assertIn(self.client.ttl(f"other:{visitor.sid}"), range(55, 61))
 
     def test_without_a_url_the_store_says_which_variable_to_set(self):
         with self.assertRaisesRegex(RuntimeError, session_store.URL_VARIABLE):
-            RedisSessionStore.from_environment(Session, {})
+            RedisSessionStore.from_environment(Session, default_session, {})
 
     def test_a_wrong_password_fails_the_request_instead_of_starting_a_new_session(self):
         url = self.server.url.replace(PASSWORD, "wrong")
-        store = RedisSessionStore.from_environment(Session, {session_store.URL_VARIABLE: url})
+        store = store_for(url)
 
         with self.assertLogs(session_store._logger, "ERROR"), self.assertRaises(SessionStoreUnavailable):
             store.get(self.store.generate_key())
@@ -233,7 +305,7 @@ class RedisDownTest(unittest.TestCase):
         server = RedisServer()
         server.start()
         self.addCleanup(server.remove)
-        store = RedisSessionStore.from_environment(Session, {session_store.URL_VARIABLE: server.url})
+        store = store_for(server.url)
         session = store.new()
         session["uid"] = 2
         store.save(session)
@@ -257,6 +329,91 @@ class RedisDownTest(unittest.TestCase):
 
         self.assertEqual(503, response.status_code)
         self.assertEqual(b"Session store unavailable: test", response.get_data())
+
+
+class FullStoreTest(unittest.TestCase):
+    """Redis at its maxmemory with noeviction, as the stack runs it: new sessions are refused, none is evicted."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = RedisServer("--maxmemory-policy", "noeviction")
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.remove()
+
+    def setUp(self):
+        self.client = redis.Redis.from_url(self.server.url)
+        self.client.flushdb()
+        self.store = store_for(self.server.url)
+        self.user = self.store.new()
+        self.user.update(visitor_session(), uid=2, login="admin")
+        self.visitor = self.store.new()
+        self.visitor.update(visitor_session())
+        for session in (self.user, self.visitor):
+            self.store.save(session)
+        # The first read after a restart loads the renewal script while the store is full.
+        self.client.script_flush()
+        self.client.config_set("maxmemory", 0)
+        for filler in range(256):
+            self.client.set(f"filler:{filler}", b"x" * 4096)
+        # Past the limit by more than a client's buffers: near it, a write slips in whenever one is freed.
+        self.client.config_set("maxmemory", self.client.info("memory")["used_memory"] - 256 * 1024)
+        self.keys = self.client.dbsize()
+
+    def tearDown(self):
+        self.client.close()
+
+    def test_a_new_session_is_refused_with_a_503_that_says_the_store_is_full(self):
+        session = self.store.new()
+        session.update(visitor_session())
+
+        with self.assertLogs(session_store._logger, "ERROR") as logs, self.assertRaises(SessionStoreFull) as raised:
+            self.store.save(session)
+
+        self.assertIn("Session store full", logs.output[0])
+        self.assertIn(f"127.0.0.1:{self.server.port}", logs.output[0])
+        self.assertEqual(503, raised.exception.error_response.status_code)
+        self.assertIsNone(self.client.get(self.store.key(session.sid)))
+
+    def test_stored_sessions_are_still_read_and_renewed_with_their_own_lifetime(self):
+        for session in (self.user, self.visitor):
+            self.client.expire(self.store.key(session.sid), 10)
+
+        self.assertEqual(dict(self.user), dict(self.store.get(self.user.sid)))
+        self.assertEqual(dict(self.visitor), dict(self.store.get(self.visitor.sid)))
+
+        self.assertGreater(self.client.ttl(self.store.key(self.user.sid)), WEEK - 5)
+        self.assertIn(self.client.ttl(self.store.key(self.visitor.sid)), range(HOUR - 5, HOUR + 1))
+
+    def test_saving_a_stored_session_that_did_not_change_renews_it_and_a_change_is_refused(self):
+        key = self.store.key(self.user.sid)
+        self.client.expire(key, 10)
+        # What Odoo does on a logged-in user's websocket handshake and on touch(): a save of what was read.
+        session = self.store.get(self.user.sid)
+        self.client.expire(key, 10)
+
+        with self.assertNoLogs(session_store._logger, "ERROR"):
+            self.store.save(session)
+        self.assertGreater(self.client.ttl(key), WEEK - 5)
+
+        session["cart"] = 7
+        with self.assertLogs(session_store._logger, "ERROR"), self.assertRaises(SessionStoreFull):
+            self.store.save(session)
+        self.assertEqual(dict(self.user), json.loads(self.client.get(key)))
+
+    def test_nothing_is_evicted_to_make_room(self):
+        with self.assertLogs(session_store._logger, "ERROR"), self.assertRaises(SessionStoreFull):
+            self.store.save(self.store.new())
+
+        self.assertEqual(self.keys, self.client.dbsize())
+        self.assertEqual(0, self.client.info("stats")["evicted_keys"])
+
+    def test_logging_out_frees_the_session_it_held(self):
+        self.store.delete(self.user)
+
+        self.assertIsNone(self.client.get(self.store.key(self.user.sid)))
 
 
 if __name__ == "__main__":

@@ -244,11 +244,13 @@ public static class OdooClusterExtensions
             node.WithEnvironment(SessionStoreContract.UrlVariable, RedisUrl(Redis.Resource))
                 .WithEnvironment(SessionStoreContract.KeyPrefixVariable, SessionStoreContract.DefaultKeyPrefix)
                 .WithEnvironment(SessionStoreContract.LifetimeVariable, SessionStoreContract.DefaultLifetimeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .WithEnvironment(SessionStoreContract.AnonymousLifetimeVariable, SessionStoreContract.DefaultAnonymousLifetimeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))
                 .WithHttpHealthCheck(OdooCluster.HealthPath, endpointName: OdooCluster.HttpEndpointName)
                 .WithReferenceRelationship(Postgres.Primary.Resource.Resource)
                 .WithReferenceRelationship(Redis.Resource)
                 .WithReferenceRelationship(ReplicaEndpoint.Resource)
-                .WaitFor(Redis)
+                // Started, not healthy: a node needs Redis per request (503 meanwhile), and a nearly full store is Degraded.
+                .WaitForStart(Redis)
                 // A node that opens its read-only pool before the replica endpoint listens falls back to the primary for 20 minutes.
                 .WaitFor(Builder.CreateResourceBuilder<IResource>(ReplicaEndpoint.Resource))
                 .WaitForCompletion(init);

@@ -36,7 +36,7 @@ public static class JsonRpcRoutes
         });
 
     /// <summary>
-    /// Redis down: 503 and a log line, as the addon answers for real Odoo. Handing out a fresh session here
+    /// Redis down or full: 503 and a log line, as the addon answers for real Odoo. Handing out a fresh session here
     /// would log the user out for good.
     /// </summary>
     public static IApplicationBuilder UseSessionStoreGuard(this IApplicationBuilder app) =>

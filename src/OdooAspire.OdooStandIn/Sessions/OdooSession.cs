@@ -26,6 +26,24 @@ public sealed class OdooSession(string sid, JsonObject data, bool isNew)
 
     public bool Has(string key) => Data.ContainsKey(key);
 
+    /// <summary>
+    /// What Odoo gives any visitor and nothing more (no user, no cart): db, debug and the context's lang come from the
+    /// request, so only the other defaults must be untouched. Such a session gets the short lifetime.
+    /// </summary>
+    public bool HoldsOnlyDefaults
+    {
+        get
+        {
+            var defaults = Defaults();
+            return Data.All(entry => entry.Key switch
+            {
+                "context" => entry.Value is JsonObject context && context.All(setting => setting.Key == "lang"),
+                "db" or "debug" or "create_time" => true,
+                _ => defaults.TryGetPropertyValue(entry.Key, out var expected) && JsonNode.DeepEquals(entry.Value, expected),
+            });
+        }
+    }
+
     public void Set(string key, JsonNode? value)
     {
         Data[key] = value;

@@ -7,11 +7,15 @@ using StackExchange.Redis;
 namespace OdooAspire.OdooStandIn.Sessions;
 
 /// <summary>Redis is unreachable: the request cannot know who the user is, so it must fail, not log them out.</summary>
-public sealed class SessionStoreUnavailableException(string message, Exception inner) : Exception(message, inner);
+public class SessionStoreUnavailableException(string message, Exception inner) : Exception(message, inner);
+
+/// <summary>Redis is at its maxmemory and refuses writes (noeviction); stored sessions can still be read.</summary>
+public sealed class SessionStoreFullException(string message, Exception inner) : SessionStoreUnavailableException(message, inner);
 
 /// <summary>
 /// The session store the addon (odooaspire_session_redis) gives real Odoo, in C#: the same keys
-/// (<c>odoo:session:&lt;sid&gt;</c>), JSON values and sliding lifetime, so nodes of either kind share sessions.
+/// (<c>odoo:session:&lt;sid&gt;</c>), JSON values and sliding lifetimes (short for a visitor's default-only session), so
+/// nodes of either kind share sessions.
 /// </summary>
 public sealed partial class RedisSessionStore : IAsyncDisposable
 {
@@ -27,6 +31,7 @@ public sealed partial class RedisSessionStore : IAsyncDisposable
             : throw new InvalidOperationException($"{SessionStoreContract.UrlVariable} is not set: the AppHost passes the session store's Redis URL");
         KeyPrefix = configuration[SessionStoreContract.KeyPrefixVariable] ?? SessionStoreContract.DefaultKeyPrefix;
         Lifetime = TimeSpan.FromSeconds(configuration.GetValue(SessionStoreContract.LifetimeVariable, SessionStoreContract.DefaultLifetimeSeconds));
+        AnonymousLifetime = TimeSpan.FromSeconds(configuration.GetValue(SessionStoreContract.AnonymousLifetimeVariable, SessionStoreContract.DefaultAnonymousLifetimeSeconds));
         _endpoint = $"{url.Host}:{url.Port}";
 
         var options = new ConfigurationOptions
@@ -45,6 +50,8 @@ public sealed partial class RedisSessionStore : IAsyncDisposable
     public string KeyPrefix { get; }
 
     public TimeSpan Lifetime { get; }
+
+    public TimeSpan AnonymousLifetime { get; }
 
     /// <summary>Odoo 18's generate_key: 63 random bytes, url-safe base64, 84 characters.</summary>
     public static string GenerateKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(63)).Replace('+', '-').Replace('/', '_');
@@ -70,11 +77,37 @@ public sealed partial class RedisSessionStore : IAsyncDisposable
             }
         }
 
-        return new(sid, data, isNew: false);
+        var session = new OdooSession(sid, data, isNew: false);
+        if (session.HoldsOnlyDefaults)
+        {
+            // GETEX renewed it to the full lifetime. The stand-in adds nothing to a visitor's session in place (a login
+            // rotates it), so unlike the addon it need not check that no other request grew it meanwhile.
+            await Run(db => db.KeyExpireAsync(Key(sid), AnonymousLifetime), "read");
+        }
+
+        return session;
     }
 
-    public Task SaveAsync(OdooSession session) =>
-        Run(db => db.StringSetAsync(Key(session.Sid), session.Data.ToJsonString(), Lifetime), "save");
+    public Task SaveAsync(OdooSession session) => Run(async db =>
+    {
+        var (key, value) = (Key(session.Sid), session.Data.ToJsonString());
+        var lifetime = session.HoldsOnlyDefaults ? AnonymousLifetime : Lifetime;
+        try
+        {
+            return await db.StringSetAsync(key, value, lifetime);
+        }
+        catch (RedisServerException ex) when (IsFull(ex))
+        {
+            // As the addon: a full store refuses SET even for an unchanged session (every handshake saves it), and
+            // renewing one takes no memory.
+            if (await db.StringGetAsync(key) != value)
+            {
+                throw;
+            }
+
+            return await db.KeyExpireAsync(key, lifetime);
+        }
+    }, "save");
 
     public Task DeleteAsync(string sid) => Run(db => db.KeyDeleteAsync(Key(sid)), "delete");
 
@@ -95,12 +128,21 @@ public sealed partial class RedisSessionStore : IAsyncDisposable
             var connection = await _connection.Value;
             return await operation(connection.GetDatabase());
         }
+        catch (RedisServerException ex) when (IsFull(ex))
+        {
+            _logger.LogError("Session store full: Redis at {Endpoint} refused to {What} a session: {Reason}", _endpoint, what, ex.Message);
+            throw new SessionStoreFullException(
+                $"Session store full: Redis at {_endpoint} is at its maxmemory. Stored sessions still work; new ones are refused until sessions expire or maxmemory is raised.", ex);
+        }
         catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or TimeoutException)
         {
             _logger.LogError("Session store unavailable: could not {What} a session in Redis at {Endpoint}: {Reason}", what, _endpoint, ex.Message);
             throw new SessionStoreUnavailableException($"Session store unavailable: Redis at {_endpoint} does not answer. Retry when it is back.", ex);
         }
     }
+
+    /// <summary>Redis's answer at its maxmemory with noeviction: "OOM command not allowed when used memory &gt; 'maxmemory'".</summary>
+    private static bool IsFull(RedisServerException ex) => ex.Message.StartsWith("OOM", StringComparison.Ordinal);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OdooAspire.AppHost.Redis;
 using OdooAspire.Tests.Infrastructure;
+using StackExchange.Redis;
 
 namespace OdooAspire.Tests.Odoo;
 
@@ -67,6 +70,45 @@ public sealed class FailureTests(OdooStackFixture stack) : IClassFixture<OdooSta
             TimeSpan.FromSeconds(10),
             "the earlier session accepted again once Redis is back");
         Assert.Equal(2, info["result"]!["uid"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task With_Redis_full_a_new_session_answers_503_saying_so_a_logged_in_user_carries_on_and_the_dashboard_says_Degraded()
+    {
+        using var user = await stack.LoggedInClientAsync(OdooStackFixture.Nodes[0]);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(await stack.App.ConnectionStringAsync(ResourceNames.Redis) + ",allowAdmin=true");
+        var server = redis.GetServers()[0];
+        var limit = (await server.ConfigGetAsync("maxmemory")).Single().Value;
+        var used = long.Parse((await server.InfoAsync("memory")).SelectMany(section => section).Single(field => field.Key == "used_memory").Value);
+        // A limit under what the store holds: full, as if visitors had filled it, without writing 256 MB.
+        await server.ConfigSetAsync("maxmemory", used / 2);
+        try
+        {
+            foreach (var node in OdooStackFixture.Nodes)
+            {
+                using var client = stack.Client(node);
+                client.SessionId = user.SessionId;
+                var count = await client.CallKwAsync("res.partner", "search_count", [new JsonArray()]);
+                Assert.True(count["result"] is not null, $"{node}: {count["error"]?.ToJsonString()}");
+
+                using var stranger = stack.Client(node);
+                using var login = await stranger.PostAsync("/web/session/authenticate", Envelope(new JsonObject
+                {
+                    ["db"] = OdooStackFixture.Database, ["login"] = "admin", ["password"] = stack.AdminPassword,
+                }));
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, login.StatusCode);
+                Assert.StartsWith("Session store full", await login.Content.ReadAsStringAsync());
+                Assert.Null(stranger.SessionId);
+            }
+
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+            var degraded = await stack.App.ResourceNotifications.WaitForResourceAsync(ResourceNames.Redis, e => e.Snapshot.HealthStatus == HealthStatus.Degraded, cts.Token);
+            Assert.Contains(degraded.Snapshot.HealthReports, report => report.Description?.Contains(SessionStoreExtensions.MaxMemoryKey) == true);
+        }
+        finally
+        {
+            await server.ConfigSetAsync("maxmemory", limit);
+        }
     }
 
     private static JsonContent Envelope(JsonObject parameters) =>

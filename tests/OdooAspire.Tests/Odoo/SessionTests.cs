@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.WebSockets;
 using System.Text.Json.Nodes;
 using OdooAspire.AppHost.Odoo;
 using OdooAspire.Odoo;
@@ -38,6 +39,44 @@ public sealed class SessionTests(OdooStackFixture stack)
         Assert.Equal(2, session["uid"]!.GetValue<int>());
         Assert.Equal(OdooStackFixture.Database, session["db"]!.GetValue<string>());
         var ttl = await redis.GetDatabase().KeyTimeToLiveAsync(key);
+        Assert.InRange(ttl!.Value, TimeSpan.FromDays(7) - TimeSpan.FromMinutes(1), TimeSpan.FromDays(7));
+    }
+
+    [Fact]
+    public async Task An_anonymous_websocket_handshake_stores_a_visitors_session_for_an_hour_and_logging_in_from_it_for_7_days()
+    {
+        var gevent = stack.Gevent(OdooStackFixture.Nodes[1]);
+        // Odoo's gevent process may listen a moment after the node's http health check passes.
+        using var socket = await Poll.UntilAsync(async () =>
+        {
+            var handshake = new ClientWebSocket();
+            handshake.Options.SetRequestHeader("Origin", $"http://{gevent.Authority}");
+            handshake.Options.CollectHttpResponseDetails = true;
+            try
+            {
+                await handshake.ConnectAsync(new Uri($"ws://{gevent.Authority}/websocket"), CancellationToken.None);
+                return handshake;
+            }
+            catch (WebSocketException)
+            {
+                handshake.Dispose();
+                throw;
+            }
+        }, handshake => handshake.State == WebSocketState.Open, TimeSpan.FromSeconds(60), "a websocket handshake on the gevent port");
+        var sid = socket.HttpResponseHeaders!["Set-Cookie"].Select(c => c.Split(';')[0]).Single(c => c.StartsWith("session_id="))["session_id=".Length..];
+
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(await stack.App.ConnectionStringAsync(ResourceNames.Redis));
+        var db = redis.GetDatabase();
+        var visitor = JsonNode.Parse((string)(await db.StringGetAsync(SessionStoreContract.DefaultKeyPrefix + sid))!)!;
+        Assert.Null(visitor["uid"]?.GetValue<int?>());
+        var anonymous = TimeSpan.FromSeconds(SessionStoreContract.DefaultAnonymousLifetimeSeconds);
+        Assert.InRange((await db.KeyTimeToLiveAsync(SessionStoreContract.DefaultKeyPrefix + sid))!.Value, anonymous - TimeSpan.FromMinutes(1), anonymous);
+
+        using var client = stack.Client(OdooStackFixture.Nodes[1]);
+        client.SessionId = sid;
+        var answer = await client.AuthenticateAsync(OdooStackFixture.Database, "admin", stack.AdminPassword);
+        Assert.True(answer["error"] is null, answer["error"]?.ToJsonString());
+        var ttl = await db.KeyTimeToLiveAsync(SessionStoreContract.DefaultKeyPrefix + client.SessionId);
         Assert.InRange(ttl!.Value, TimeSpan.FromDays(7) - TimeSpan.FromMinutes(1), TimeSpan.FromDays(7));
     }
 

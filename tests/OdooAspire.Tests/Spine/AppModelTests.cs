@@ -1,5 +1,11 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using OdooAspire.AppHost.Postgres;
 using OdooAspire.AppHost.Redis;
+using OdooAspire.AppHost.Runtime;
+using OdooAspire.Odoo;
 using OdooAspire.Tests.Infrastructure;
 
 namespace OdooAspire.Tests.Spine;
@@ -102,6 +108,74 @@ public sealed class AppModelTests
             .Where(r => r.Role == PostgresRole.Replica)
             .Select(r => r.Name);
         Assert.Equal(Enumerable.Range(1, replicas).Select(ResourceNames.PostgresReplica), replicaNames);
+    }
+
+    [Theory]
+    [InlineData("Processes", null, SessionStoreExtensions.DefaultMaxMemory)]
+    [InlineData("Containers", null, SessionStoreExtensions.DefaultMaxMemory)]
+    [InlineData("Processes", "1GB", "1gb")]
+    [InlineData("Containers", "1GB", "1gb")]
+    public async Task Redis_has_a_memory_limit_and_refuses_writes_at_it_instead_of_evicting_sessions(string runtime, string? configured, string limit)
+    {
+        string[] args = configured is null ? [$"--OdooAspire:Runtime={runtime}"] : [$"--OdooAspire:Runtime={runtime}", $"--{SessionStoreExtensions.MaxMemoryKey}={configured}"];
+        await using var builder = await TestStack.CreateBuilderAsync(args);
+
+        var redisArgs = string.Join(' ', await ModelValues.ArgumentsAsync(Resource(builder, ResourceNames.Redis)));
+        Assert.Contains($"--maxmemory {limit} --maxmemory-policy noeviction", redisArgs);
+    }
+
+    [Theory]
+    [InlineData("Processes")]
+    [InlineData("Containers")]
+    public async Task The_dashboard_sees_how_full_the_session_store_is_and_a_nearly_full_one_holds_no_node_back(string runtime)
+    {
+        await using var builder = await TestStack.CreateBuilderAsync($"--OdooAspire:Runtime={runtime}");
+        var redis = Resource(builder, ResourceNames.Redis);
+
+        var key = SessionStoreExtensions.HealthCheckKey(ResourceNames.Redis);
+        Assert.Contains(redis.Annotations.OfType<HealthCheckAnnotation>(), check => check.Key == key);
+        await using var services = builder.Services.BuildServiceProvider();
+        var registrations = services.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations;
+        Assert.IsType<RedisHealthCheck>(registrations.Single(r => r.Name == key).Factory(null!));
+        // Degraded is not Healthy: a node waiting for a healthy store would not start while it is nearly full.
+        foreach (var node in new[] { ResourceNames.OdooNode(1), ResourceNames.OdooNode(2), ResourceNames.OdooNode(3) })
+        {
+            Assert.Contains(Resource(builder, node).Annotations.OfType<WaitAnnotation>(), wait => wait.Resource == redis && wait.WaitType == WaitType.WaitUntilStarted);
+        }
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("lots")]
+    [InlineData("-1mb")]
+    public void A_session_store_limit_that_is_no_size_above_zero_is_refused_naming_the_setting(string value)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new(SessionStoreExtensions.MaxMemoryKey, value)]).Build();
+
+        var error = Assert.Throws<MissingPrerequisiteException>(() => SessionStoreExtensions.MaxMemory(configuration));
+
+        Assert.StartsWith($"{SessionStoreExtensions.MaxMemoryKey}='{value}'", error.Message);
+    }
+
+    [Theory]
+    [InlineData("Processes")]
+    [InlineData("Containers")]
+    public async Task Every_node_gets_the_full_session_lifetime_and_the_short_one_for_a_visitors_default_only_session(string runtime)
+    {
+        await using var builder = await TestStack.CreateBuilderAsync($"--OdooAspire:Runtime={runtime}");
+
+        foreach (var node in new[] { ResourceNames.OdooNode(1), ResourceNames.OdooNode(2), ResourceNames.OdooNode(3) })
+        {
+            var resource = Resource(builder, node);
+            var context = new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Run), resource, []);
+            foreach (var callback in resource.Annotations.OfType<EnvironmentCallbackAnnotation>())
+            {
+                await callback.Callback(context);
+            }
+
+            Assert.Equal("604800", context.EnvironmentVariables[SessionStoreContract.LifetimeVariable]);
+            Assert.Equal("3600", context.EnvironmentVariables[SessionStoreContract.AnonymousLifetimeVariable]);
+        }
     }
 
     [Fact]

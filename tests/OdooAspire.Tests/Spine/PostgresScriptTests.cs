@@ -57,7 +57,7 @@ public sealed class PostgresScriptTests : IDisposable
 
     private Process Start()
     {
-        var script = Path.Combine(RepositoryRoot(), "src", "OdooAspire.AppHost", "scripts", "postgres", "postgres.sh");
+        var script = RepositoryFiles.Path("src", "OdooAspire.AppHost", "scripts", "postgres", "postgres.sh");
         var start = new ProcessStartInfo("bash", [script, "primary"])
         {
             RedirectStandardOutput = true,
@@ -97,17 +97,4 @@ public sealed class PostgresScriptTests : IDisposable
     private int PostmasterPid() => int.Parse(File.ReadLines(PidFile).First());
 
     private static bool IsRunning(int pid) => Directory.Exists($"/proc/{pid}") && File.ReadAllText($"/proc/{pid}/stat").Split(' ')[2] != "Z";
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "OdooAspire.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no OdooAspire.sln above {AppContext.BaseDirectory}");
-    }
 }

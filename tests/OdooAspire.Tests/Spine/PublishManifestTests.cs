@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OdooAspire.AppHost.Redis;
 using OdooAspire.Tests.Infrastructure;
 
 namespace OdooAspire.Tests.Spine;
@@ -99,6 +100,10 @@ public sealed class PublishManifestTests
                 Assert.StartsWith("container.", Type(server));
                 Assert.NotEmpty(resources[server].GetProperty("volumes").EnumerateArray());
             }
+
+            // Deployed, the session store keeps its memory limit and never evicts a live session.
+            var redisCommand = string.Join(' ', resources[ResourceNames.Redis].GetProperty("args").EnumerateArray().Select(a => a.GetString()));
+            Assert.Contains($"--maxmemory {SessionStoreExtensions.DefaultMaxMemory} --maxmemory-policy noeviction", redisCommand);
 
             Assert.Equal("project.v0", Type(ResourceNames.Gateway));
             Assert.Equal("project.v0", Type(ResourceNames.ReplicaRouter));

@@ -2,6 +2,7 @@
 # Runs the session store's redis-server in the foreground for the AppHost's process runtime.
 # The password goes into a config file readable only by this user, never onto the command line.
 # Environment: REDIS_SERVER REDIS_PORT REDIS_PASSWORD REDIS_DIR
+# Arguments: further redis-server options (the memory limit), the same the AppHost gives the container.
 set -euo pipefail
 exec 2>&1
 mkdir -p "$REDIS_DIR"
@@ -20,4 +21,4 @@ save ""
 logfile ""
 CONF
 )
-exec "$REDIS_SERVER" "$conf"
+exec "$REDIS_SERVER" "$conf" "$@"

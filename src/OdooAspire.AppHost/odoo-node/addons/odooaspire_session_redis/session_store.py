@@ -4,8 +4,12 @@ Sessions are the JSON of Odoo's session dict under ``<prefix><sid>`` (default ``
 after Odoo's SESSION_LIFETIME of inactivity: every read renews the expiry (GETEX), so the lifetime slides.
 The OdooAspire stand-in reads and writes the same keys, so both kinds of node share sessions.
 
-When Redis cannot be reached a request fails with 503 and a log line. Handing out a fresh, empty session
-instead would log every user out for good.
+A session that holds nothing beyond what Odoo gives any visitor (get_default_session(), no user) gets a
+short sliding lifetime instead. Odoo stores one on every websocket handshake, even an anonymous one, only so
+the websocket can re-read it; kept for 7 days, each handshake would pin memory for a week.
+
+When Redis cannot be reached, or is full (maxmemory with noeviction refuses writes), a request fails with
+503 and a log line. Handing out a fresh, empty session instead would log every user out for good.
 """
 
 import base64
@@ -23,9 +27,23 @@ _logger = logging.getLogger(__name__)
 URL_VARIABLE = "ODOOASPIRE_SESSION_REDIS_URL"
 KEY_PREFIX_VARIABLE = "ODOOASPIRE_SESSION_KEY_PREFIX"
 LIFETIME_VARIABLE = "ODOOASPIRE_SESSION_LIFETIME"
+ANONYMOUS_LIFETIME_VARIABLE = "ODOOASPIRE_SESSION_ANONYMOUS_LIFETIME"
 DEFAULT_KEY_PREFIX = "odoo:session:"
 # odoo.http.SESSION_LIFETIME
 DEFAULT_LIFETIME = 60 * 60 * 24 * 7
+# Losing a visitor's default-only session costs one websocket reconnect, which stores a new one.
+DEFAULT_ANONYMOUS_LIFETIME = 60 * 60
+# What Odoo sets for any visitor: db from the dbfilter, debug from the URL, the bus's marker on an anonymous
+# poll (peek_notifications); the context then holds the lang only.
+_VISITOR_KEYS = {"db", "debug", "is_websocket_session"}
+_VISITOR_CONTEXT_KEYS = {"lang"}
+
+# Sets a session's lifetime only if it still holds the given value: a read must not shorten a session that
+# another request just put a cart into, and a full store can still renew a session whose save changes nothing.
+_EXPIRE_IF_UNCHANGED = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
 
 _base64_urlsafe_re = re.compile(r"^[A-Za-z0-9_-]{84}$")
 _session_identifier_re = re.compile(r"^[A-Za-z0-9_-]{42}$")
@@ -44,18 +62,26 @@ class SessionStoreUnavailable(Exception):
         return Response(str(self), status=503, mimetype="text/plain")
 
 
+class SessionStoreFull(SessionStoreUnavailable):
+    """Redis is at its maxmemory and refuses new data; the sessions it holds can still be read."""
+
+
 class RedisSessionStore:
     """Odoo 18's session store API (odoo/http.py, FilesystemSessionStore) over one Redis database."""
 
-    def __init__(self, client, session_class, key_prefix=DEFAULT_KEY_PREFIX, lifetime=DEFAULT_LIFETIME, renew_missing=True):
+    def __init__(self, client, session_class, default_session, key_prefix=DEFAULT_KEY_PREFIX, lifetime=DEFAULT_LIFETIME,
+                 anonymous_lifetime=DEFAULT_ANONYMOUS_LIFETIME, renew_missing=True):
         self.client = client
         self.session_class = session_class
+        self.default_session = default_session
         self.key_prefix = key_prefix
         self.lifetime = lifetime
+        self.anonymous_lifetime = anonymous_lifetime
         self.renew_missing = renew_missing
+        self._expire_if_unchanged = client.register_script(_EXPIRE_IF_UNCHANGED)
 
     @classmethod
-    def from_environment(cls, session_class, environ=os.environ):
+    def from_environment(cls, session_class, default_session, environ=os.environ):
         url = environ.get(URL_VARIABLE)
         if not url:
             raise RuntimeError(f"{URL_VARIABLE} is not set: the OdooAspire AppHost passes the session store's redis:// URL")
@@ -63,12 +89,25 @@ class RedisSessionStore:
         return cls(
             client,
             session_class,
+            default_session,
             key_prefix=environ.get(KEY_PREFIX_VARIABLE, DEFAULT_KEY_PREFIX),
             lifetime=int(environ.get(LIFETIME_VARIABLE, DEFAULT_LIFETIME)),
+            anonymous_lifetime=int(environ.get(ANONYMOUS_LIFETIME_VARIABLE, DEFAULT_ANONYMOUS_LIFETIME)),
         )
 
     def key(self, sid):
         return f"{self.key_prefix}{sid}"
+
+    def holds_only_defaults(self, data):
+        """True for a session Odoo would give any visitor: no user, no cart, nothing beyond get_default_session()."""
+        defaults = self.default_session()
+        for name, value in data.items():
+            if name == "context":
+                if not isinstance(value, dict) or not value.keys() <= _VISITOR_CONTEXT_KEYS:
+                    return False
+            elif name not in _VISITOR_KEYS and (name not in defaults or value != defaults[name]):
+                return False
+        return True
 
     # -- werkzeug SessionStore API ------------------------------------------------------------------------
 
@@ -87,10 +126,24 @@ class RedisSessionStore:
         except ValueError:
             _logger.warning("Session %s… holds no valid JSON; starting an empty one", sid[:8])
             data = {}
+        if self.holds_only_defaults(data):
+            # GETEX renewed it to the full lifetime while reading it: a visitor's session gets the short one back.
+            self._call("read", self._expire_if_unchanged, keys=[self.key(sid)], args=[raw, self.anonymous_lifetime])
         return self.session_class(data, sid, False)
 
     def save(self, session):
-        self._call("save", self.client.set, self.key(session.sid), json.dumps(dict(session)), ex=self.lifetime)
+        data = dict(session)
+        key, value = self.key(session.sid), json.dumps(data)
+        lifetime = self.anonymous_lifetime if self.holds_only_defaults(data) else self.lifetime
+        try:
+            self.client.set(key, value, ex=lifetime)
+        except redis.exceptions.RedisError as exc:
+            # Full, Redis refuses SET even for a session that did not change (Odoo saves one on every websocket
+            # handshake and touch()); renewing it takes no memory, so only a new or changed session is refused.
+            renewed = _is_out_of_memory(exc) and self._call(
+                "save", self._expire_if_unchanged, keys=[key], args=[value, lifetime])
+            if not renewed:
+                raise self._failure("save", exc) from exc
 
     def save_if_modified(self, session):
         if session.is_dirty:
@@ -138,18 +191,35 @@ class RedisSessionStore:
         try:
             return operation(*args, **kwargs)
         except redis.exceptions.RedisError as exc:
-            where = self.client.connection_pool.connection_kwargs
-            message = (f"Session store unavailable: could not {what} a session in Redis at "
-                       f"{where.get('host')}:{where.get('port')} ({exc}). Retry when it is back.")
-            _logger.error(message)
-            raise SessionStoreUnavailable(message) from exc
+            raise self._failure(what, exc) from exc
+
+    def _failure(self, what, exc):
+        """The logged exception that answers the request with 503: Redis full, or out of reach."""
+        where = self.client.connection_pool.connection_kwargs
+        redis_at = f"Redis at {where.get('host')}:{where.get('port')}"
+        if _is_out_of_memory(exc):
+            error = SessionStoreFull(
+                f"Session store full: {redis_at} is at its maxmemory and refused to {what} a session ({exc}). "
+                "Stored sessions still work; new ones are refused until sessions expire or maxmemory is raised.")
+        else:
+            error = SessionStoreUnavailable(
+                f"Session store unavailable: could not {what} a session in {redis_at} ({exc}). Retry when it is back.")
+        _logger.error(error.args[0])
+        return error
+
+
+def _is_out_of_memory(exc):
+    # Redis's "OOM command not allowed when used memory > 'maxmemory'": a ResponseError in redis-py 4, its
+    # OutOfMemoryError subclass (without the "OOM") in redis-py 5.
+    return isinstance(exc, redis.exceptions.ResponseError) and "maxmemory" in str(exc)
 
 
 def install():
     """post_load hook: every worker of this server uses the Redis store from now on."""
     import odoo.http
 
-    store = RedisSessionStore.from_environment(odoo.http.Session)
+    store = RedisSessionStore.from_environment(odoo.http.Session, odoo.http.get_default_session)
     # Application.session_store is a lazy_property (no __set__): an instance attribute wins for good.
     odoo.http.root.session_store = store
-    _logger.info("HTTP sessions in Redis (%s…, lifetime %ss, sliding)", store.key_prefix, store.lifetime)
+    _logger.info("HTTP sessions in Redis (%s…, lifetime %ss, %ss for a visitor's default-only session, sliding)",
+                 store.key_prefix, store.lifetime, store.anonymous_lifetime)
