@@ -403,6 +403,20 @@ class FullStoreTest(unittest.TestCase):
             self.store.save(session)
         self.assertEqual(dict(self.user), json.loads(self.client.get(key)))
 
+    def test_a_logged_in_session_whose_only_change_is_odoos_device_trace_is_renewed_not_refused(self):
+        key = self.store.key(self.user.sid)
+        self.client.expire(key, 10)
+        # Odoo's update_trace: a new device, or the hourly refresh of last_activity, on a logged-in user's request.
+        session = self.store.get(self.user.sid)
+        session["_trace"] = [{"platform": "linux", "browser": "chrome", "ip_address": "127.0.0.1",
+                              "first_activity": 1, "last_activity": 2}]
+
+        with self.assertNoLogs(session_store._logger, "ERROR"):
+            self.store.save(session)
+
+        self.assertGreater(self.client.ttl(key), WEEK - 5)
+        self.assertEqual(dict(self.user), json.loads(self.client.get(key)))
+
     def test_nothing_is_evicted_to_make_room(self):
         with self.assertLogs(session_store._logger, "ERROR"), self.assertRaises(SessionStoreFull):
             self.store.save(self.store.new())

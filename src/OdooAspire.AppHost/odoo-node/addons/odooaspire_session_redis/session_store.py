@@ -140,10 +140,25 @@ class RedisSessionStore:
         except redis.exceptions.RedisError as exc:
             # Full, Redis refuses SET even for a session that did not change (Odoo saves one on every websocket
             # handshake and touch()); renewing it takes no memory, so only a new or changed session is refused.
-            renewed = _is_out_of_memory(exc) and self._call(
-                "save", self._expire_if_unchanged, keys=[key], args=[value, lifetime])
-            if not renewed:
+            if not (_is_out_of_memory(exc) and self._renew_stored(key, value, lifetime)):
                 raise self._failure("save", exc) from exc
+
+    def _renew_stored(self, key, value, lifetime):
+        """
+        Full: renews the stored session instead of saving ``value`` when they differ at most in Odoo's device trace.
+        ``_trace`` only spares Odoo a res.device log write it refreshes hourly for every user; refusing its save would
+        answer each logged-in user 503 once an hour. Keeping the stored trace means Odoo logs the device again.
+        """
+        if self._call("save", self._expire_if_unchanged, keys=[key], args=[value, lifetime]):
+            return True
+        stored = self._call("read", self.client.get, key)
+        if stored is None:
+            return False
+        try:
+            same = _without_trace(json.loads(stored)) == _without_trace(json.loads(value))
+        except ValueError:
+            return False
+        return same and bool(self._call("save", self._expire_if_unchanged, keys=[key], args=[stored, lifetime]))
 
     def save_if_modified(self, session):
         if session.is_dirty:
@@ -212,6 +227,10 @@ def _is_out_of_memory(exc):
     # Redis's "OOM command not allowed when used memory > 'maxmemory'": a ResponseError in redis-py 4, its
     # OutOfMemoryError subclass (without the "OOM") in redis-py 5.
     return isinstance(exc, redis.exceptions.ResponseError) and "maxmemory" in str(exc)
+
+
+def _without_trace(data):
+    return {name: value for name, value in data.items() if name != "_trace"} if isinstance(data, dict) else data
 
 
 def install():
