@@ -14,6 +14,12 @@ public static class OdooPath
     public static string Normalise(PathString path)
     {
         var value = path.Value ?? "";
+        if (IsNormal(value))
+        {
+            // Nearly every request: nothing to rewrite, nothing to allocate on the gateway's hot path.
+            return value;
+        }
+
         if (value.Contains("%2f", StringComparison.OrdinalIgnoreCase))
         {
             value = value.Replace("%2f", "/", StringComparison.OrdinalIgnoreCase);
@@ -37,6 +43,14 @@ public static class OdooPath
 
         return "/" + string.Join('/', segments);
     }
+
+    /// <summary>Starts with '/', no trailing or doubled slash, no dot segment, no encoded slash.</summary>
+    private static bool IsNormal(string value) =>
+        value.Length > 0 && value[0] == '/'
+        && (value.Length == 1 || value[^1] != '/')
+        && !value.Contains("//", StringComparison.Ordinal)
+        && !value.Contains("/.", StringComparison.Ordinal)
+        && !value.Contains('%', StringComparison.Ordinal);
 
     /// <summary>Whether normalised <paramref name="path"/> is <paramref name="prefix"/> or below it, ignoring case.</summary>
     public static bool IsUnder(string path, string prefix) =>
