@@ -100,10 +100,14 @@ class RedisServer:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-class RedisSessionStoreTest(unittest.TestCase):
+class RedisTestCase(unittest.TestCase):
+    """A redis-server of the class's own (started with ``server_args``), emptied before each test, and a store over it."""
+
+    server_args = ()
+
     @classmethod
     def setUpClass(cls):
-        cls.server = RedisServer()
+        cls.server = RedisServer(*cls.server_args)
         cls.server.start()
 
     @classmethod
@@ -117,6 +121,9 @@ class RedisSessionStoreTest(unittest.TestCase):
 
     def tearDown(self):
         self.client.close()
+
+
+class RedisSessionStoreTest(RedisTestCase):
 
     def saved_session(self, **data):
         session = self.store.new()
@@ -331,22 +338,13 @@ class RedisDownTest(unittest.TestCase):
         self.assertEqual(b"Session store unavailable: test", response.get_data())
 
 
-class FullStoreTest(unittest.TestCase):
+class FullStoreTest(RedisTestCase):
     """Redis at its maxmemory with noeviction, as the stack runs it: new sessions are refused, none is evicted."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.server = RedisServer("--maxmemory-policy", "noeviction")
-        cls.server.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.remove()
+    server_args = ("--maxmemory-policy", "noeviction")
 
     def setUp(self):
-        self.client = redis.Redis.from_url(self.server.url)
-        self.client.flushdb()
-        self.store = store_for(self.server.url)
+        super().setUp()
         self.user = self.store.new()
         self.user.update(visitor_session(), uid=2, login="admin")
         self.visitor = self.store.new()
